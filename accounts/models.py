@@ -45,9 +45,7 @@ class User(TimeStampedModel, AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField("e-mail address", max_length=254, unique=True)
     full_name = models.CharField(max_length=150, blank=True)
-    is_staff = models.BooleanField(
-        default=False, help_text="Can log into the admin console."
-    )
+    is_staff = models.BooleanField(default=False, help_text="Can log into the admin console.")
     is_active = models.BooleanField(default=True)
 
     objects = UserManager()
@@ -119,7 +117,10 @@ class ApiTokenQuerySet(models.QuerySet):
 
 
 class ApiToken(TimeStampedModel):
-    """An API key for `Authorization: Token <key>`; only its SHA-256 is stored, the key is shown once."""
+    """An API key for `Authorization: Token <key>`.
+
+    Only its SHA-256 is stored; the key itself is shown once, when it is created.
+    """
 
     PREFIX_LENGTH = 8
 

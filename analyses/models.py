@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
 from arbitragevault.models import TimeStampedModel
 
@@ -84,15 +84,10 @@ class Analysis(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "analyses"
+        # The sort indexes of the list views (batch + roi / profit / velocity / balanced, empty
+        # values last, ties by id) live in migration 0002: PostgreSQL needs "DESC NULLS LAST"
+        # in the index for its ORDER BY, which SQLite cannot declare in an index.
         indexes = [
-            models.Index(F("batch"), F("roi_percent").desc(nulls_last=True), F("id").desc(),
-                         name="analysis_batch_roi_idx"),
-            models.Index(F("batch"), F("profit").desc(nulls_last=True), F("id").desc(),
-                         name="analysis_batch_profit_idx"),
-            models.Index(F("batch"), F("velocity_score").desc(nulls_last=True), F("id").desc(),
-                         name="analysis_batch_velocity_idx"),
-            models.Index(F("batch"), F("balanced_score").desc(nulls_last=True), F("id").desc(),
-                         name="analysis_batch_balanced_idx"),
             models.Index(fields=["batch", "recommendation"], name="analysis_batch_rec_idx"),
             models.Index(fields=["user", "-created_at", "-id"], name="analysis_user_created_idx"),
         ]
@@ -138,8 +133,21 @@ class Analysis(TimeStampedModel):
         return self.market_source == MarketSource.DEMO
 
 
+class MarketProductQuerySet(models.QuerySet):
+    def history_for(self, *, source: str, key: str, domain: int = 1) -> dict | None:
+        """The cached chart history of a product (by lookup key or ASIN), whatever its age."""
+        row = (
+            self.filter(source=source, domain=domain, found=True)
+            .filter(Q(lookup_key=key) | Q(asin=key))
+            .order_by("-fetched_at")
+            .only("history")
+            .first()
+        )
+        return row.history if row is not None else None
+
+
 class MarketProduct(TimeStampedModel):
-    """Keepa's answer for one lookup, shared by every user and reused while fresh (MARKET_CACHE_TTL).
+    """Keepa's answer for one lookup, shared by all users and reused while fresh (MARKET_CACHE_TTL).
 
     Holds what the engine and the charts need (the parsed snapshot and price/rank history), not
     Keepa's whole multi-hundred-KB answer. `found` is False when Keepa had no such product, so a
@@ -156,6 +164,8 @@ class MarketProduct(TimeStampedModel):
     snapshot = models.JSONField(default=dict, blank=True)
     history = models.JSONField(default=dict, blank=True)
     fetched_at = models.DateTimeField()
+
+    objects = MarketProductQuerySet.as_manager()
 
     class Meta:
         ordering = ["-fetched_at", "id"]

@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "arbitragevault.context_processors.market",
             ],
+            "builtins": ["arbitragevault.templatetags.vault"],
         },
     },
 ]
@@ -194,8 +195,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "arbitragevault.api.PagePagination",
+    "DEFAULT_THROTTLE_CLASSES": ["arbitragevault.api.UserThrottle"],
+    "EXCEPTION_HANDLER": "arbitragevault.api.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "URL_FORMAT_OVERRIDE": None,  # `?format=csv` belongs to the export endpoint
+    "COERCE_DECIMAL_TO_STRING": False,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+HEALTH_TASK_BACKLOG_SECONDS = env.int("HEALTH_TASK_BACKLOG_SECONDS", default=300)
 SPECTACULAR_SETTINGS = {
     "TITLE": "ArbitrageVault API",
     "DESCRIPTION": "Book arbitrage analysis: batches of ISBNs in, BUY / REVIEW / SKIP out.",
@@ -204,6 +212,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "BatchStatusEnum": "batches.models.BatchStatus",
+        "ItemStatusEnum": "batches.models.ItemStatus",
+        "ConditionEnum": "batches.models.Condition",
+    },
 }
 
 # --- Logging: everything to stdout --------------------------------------------------------
@@ -215,7 +228,11 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"},
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+        },
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {

@@ -1,6 +1,34 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from accounts.api.views import BusinessConfigViewSet, TokenCreateView
+from analyses.api.views import AnalysisViewSet
+from arbitragevault import health
+from batches.api.views import BatchViewSet
+
+router = SimpleRouter(trailing_slash=False)
+router.register("batches", BatchViewSet, basename="batch")
+router.register("analyses", AnalysisViewSet, basename="analysis")
+router.register("configs", BusinessConfigViewSet, basename="config")
+
+api_v1 = [
+    path("auth/token", TokenCreateView.as_view(), name="auth_token"),
+    *router.urls,
+]
 
 urlpatterns = [
+    path("health", health.health, name="health"),
+    path("health/ready", health.ready, name="health_ready"),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("openapi.json", SpectacularAPIView.as_view(), name="openapi"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
     path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("", include("batches.urls")),
+    path("", include("analyses.urls")),
 ]
+
+handler404 = "arbitragevault.views.page_not_found"
+handler500 = "arbitragevault.views.server_error"

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q, Sum
@@ -105,7 +107,8 @@ class Batch(TimeStampedModel):
                 violation_error_message="Unknown batch status.",
             ),
             models.CheckConstraint(
-                condition=Q(items_processed__gte=0) & Q(items_processed__lte=models.F("items_total")),
+                condition=Q(items_processed__gte=0)
+                & Q(items_processed__lte=models.F("items_total")),
                 name="batch_processed_within_total",
                 violation_error_message="Processed items must be between 0 and the item total.",
             ),
@@ -118,6 +121,11 @@ class Batch(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("batches:batch_detail", args=[self.pk])
 
     @property
     def is_terminal(self) -> bool:
@@ -135,6 +143,37 @@ class Batch(TimeStampedModel):
 
     def can_transition_to(self, status: str) -> bool:
         return status in ALLOWED_TRANSITIONS[BatchStatus(self.status)]
+
+    def summary(self) -> dict:
+        """Counts by decision and outcome; profit, capital and ROI of the BUY list (2 queries)."""
+        buy = Q(recommendation="BUY")
+        analyses = self.analyses.order_by().aggregate(
+            buy=Count("id", filter=buy),
+            review=Count("id", filter=Q(recommendation="REVIEW")),
+            skip=Count("id", filter=Q(recommendation="SKIP")),
+            expected_profit=Sum(models.F("profit") * models.F("quantity"), filter=buy),
+            capital_required=Sum(models.F("buy_price") * models.F("quantity"), filter=buy),
+        )
+        cent = Decimal("0.01")
+        for key in ("expected_profit", "capital_required"):
+            if analyses[key] is not None:
+                analyses[key] = Decimal(analyses[key]).quantize(cent)
+        # Capital-weighted: what the whole BUY list returns on what it costs.
+        capital, profit = analyses["capital_required"], analyses["expected_profit"]
+        analyses["average_roi_buy"] = (
+            (profit * 100 / capital).quantize(cent) if capital and profit is not None else None
+        )
+        items = self.items.order_by().aggregate(
+            not_found=Count("id", filter=Q(status=ItemStatus.NOT_FOUND)),
+            errors=Count("id", filter=Q(status=ItemStatus.ERROR)),
+        )
+        return {
+            **analyses,
+            **items,
+            "rejected_rows": self.rows_invalid,
+            "tokens_spent": self.tokens_spent,
+            "progress_percent": self.progress_percent,
+        }
 
 
 class ItemStatus(models.TextChoices):
@@ -174,10 +213,6 @@ class BatchItem(TimeStampedModel):
     raw_identifier = models.CharField(max_length=200, blank=True)
     raw_cost = models.CharField(max_length=100, blank=True)
     isbn_or_asin = models.CharField(max_length=20, null=True, blank=True)
-    lookup_kind = models.CharField(
-        max_length=4, blank=True, help_text="How Keepa is asked: asin or code."
-    )
-    lookup_value = models.CharField(max_length=20, blank=True)
     buy_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     quantity = models.PositiveIntegerField(default=1)
     condition = models.CharField(max_length=4, choices=Condition.choices, default=Condition.USED)
@@ -194,7 +229,7 @@ class BatchItem(TimeStampedModel):
         ordering = ["batch", "line_number", "id"]
         indexes = [
             models.Index(fields=["batch", "line_number"], name="item_batch_line_idx"),
-            models.Index(fields=["batch", "status"], name="item_batch_status_idx"),
+            models.Index(fields=["batch", "status", "line_number"], name="item_batch_status_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -63,8 +63,6 @@ class BatchItemFactory(factory.django.DjangoModelFactory):
     raw_identifier = "9780134685991"
     raw_cost = "2.00"
     isbn_or_asin = factory.Sequence(lambda n: f"978{n:010d}")
-    lookup_kind = "asin"
-    lookup_value = "0134685997"
     buy_price = Decimal("2.00")
 
 

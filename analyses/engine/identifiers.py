@@ -56,7 +56,8 @@ def parse_identifier(raw: str) -> Identifier:
         return Identifier(raw, "UPC", text, "code", text)
     if re.fullmatch(r"\d(\.\d+)?E\+?\d+", text):
         raise InvalidIdentifier(
-            f"'{raw}' is a number a spreadsheet shortened; format the column as text and export again"
+            f"'{raw}' is a number a spreadsheet shortened; "
+            "format the column as text and export again"
         )
     if text.isdigit() and len(text) == 9:
         raise InvalidIdentifier(

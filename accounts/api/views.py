@@ -1,0 +1,74 @@
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.serializers import (
+    BusinessConfigSerializer,
+    TokenCreatedSerializer,
+    TokenRequestSerializer,
+)
+from accounts.models import ApiToken, BusinessConfig
+from accounts.services import config_set_default
+from arbitragevault.api import UserScopedMixin
+
+
+class BusinessConfigViewSet(UserScopedMixin, viewsets.ModelViewSet):
+    """The caller's named business configurations, validated by the engine's schema."""
+
+    queryset = BusinessConfig.objects.all()
+    serializer_class = BusinessConfigSerializer
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("name", "id")
+
+    @transaction.atomic
+    def perform_create(self, serializer):
+        config = serializer.save(user=self.request.user, is_default=False)
+        if serializer.validated_data.get("is_default"):
+            config_set_default(config=config)
+
+    @transaction.atomic
+    def perform_update(self, serializer):
+        make_default = serializer.validated_data.pop("is_default", None)
+        config = serializer.save()
+        if make_default:
+            config_set_default(config=config)
+        elif make_default is False and config.is_default:
+            config.is_default = False
+            config.save(update_fields=["is_default", "updated_at"])
+
+    @extend_schema(responses={200: dict})
+    @action(detail=False, methods=["get"])
+    def defaults(self, request):
+        """The built-in defaults: what applies where a configuration says nothing."""
+        from analyses.engine import DEFAULT_CONFIG
+
+        return Response(DEFAULT_CONFIG)
+
+
+class TokenCreateView(APIView):
+    """Trade an e-mail and password for an API token (shown once)."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_scope = "auth"
+
+    @extend_schema(request=TokenRequestSerializer, responses={201: TokenCreatedSerializer})
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, key = ApiToken.generate(
+            user=serializer.validated_data["user"],
+            name=serializer.validated_data.get("name") or "API",
+        )
+        body = {
+            "id": token.pk,
+            "name": token.name,
+            "token": key,
+            "prefix": token.prefix,
+            "created_at": token.created_at,
+        }
+        return Response(TokenCreatedSerializer(body).data, status=status.HTTP_201_CREATED)

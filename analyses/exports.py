@@ -1,0 +1,163 @@
+"""Exports: analyses and rejected rows as CSV or XLSX, streamed in constant memory.
+
+Rows are read with `.values_list(...).iterator()` (a server-side cursor on PostgreSQL), so a
+million analyses never sit in memory at once. Money is written as plain decimals ("14.99").
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from batches.models import BatchItem
+
+ANALYSIS_COLUMNS = [
+    "isbn_or_asin", "asin", "title", "condition", "quantity", "buy_price",
+    "expected_sale_price", "fees", "profit", "roi_percent", "max_buy_price", "velocity_score",
+    "est_monthly_sales", "rank_snapshot", "offers_count", "risk_level", "recommendation",
+    "reasons", "market_source",
+]  # fmt: skip
+# `market_source` is last so demo results stay labelled as demo data wherever they go.
+_READ_FIELDS = [c for c in ANALYSIS_COLUMNS if c != "reasons"] + ["reasons"]
+REJECTED_COLUMNS = ["line", "identifier", "cost", "field", "error"]
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK = 2000
+
+
+def _safe_text(value: str) -> str:
+    """Free text never starts like a spreadsheet formula (CSV/XLSX injection)."""
+    return "'" + value if value and value[0] in "=+-@\t\r" else value
+
+
+def analysis_rows(queryset) -> Iterator[list]:
+    """One list per analysis in ANALYSIS_COLUMNS order (reason codes joined by ';')."""
+    reasons_at = ANALYSIS_COLUMNS.index("reasons")
+    title_at = ANALYSIS_COLUMNS.index("title")
+    for values in queryset.values_list(*_READ_FIELDS).iterator(chunk_size=CHUNK):
+        *row, reasons = values
+        row[title_at] = _safe_text(row[title_at])
+        row.insert(reasons_at, ";".join(r.get("code", "") for r in reasons or ()))
+        yield row
+
+
+def rejected_rows(batch) -> Iterator[list]:
+    """The sheet rows that were rejected, with their line numbers and errors."""
+    rows = (
+        BatchItem.objects.filter(batch=batch)
+        .rejected()
+        .order_by("line_number")
+        .values_list("line_number", "raw_identifier", "raw_cost", "error_field", "error_message")
+    )
+    for line, identifier, cost, field, error in rows.iterator(chunk_size=CHUNK):
+        yield [line, _safe_text(identifier), _safe_text(cost), field, error]
+
+
+def iter_csv(header: list[str], rows: Iterable[list]) -> Iterator[bytes]:
+    """CSV (UTF-8 with a BOM so spreadsheets open it right) in chunks of a few hundred rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(header)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(
+            ["" if v is None else format(v, "f") if isinstance(v, Decimal) else v for v in row]
+        )
+        if count % 500 == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def write_xlsx(header: list[str], rows: Iterable[list], fileobj, *, title: str = "Analyses"):
+    """Writes an XLSX workbook in openpyxl's write-only mode (rows are not kept in memory)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)  # Decimals become numbers, None an empty cell
+    workbook.save(fileobj)
+
+
+def default_export_order(queryset):
+    """BUY first, then REVIEW, then SKIP; by profit within each; stable by id."""
+    from django.db.models import Case, F, IntegerField, Value, When
+
+    decision = Case(
+        When(recommendation="BUY", then=Value(0)),
+        When(recommendation="REVIEW", then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return queryset.order_by(decision, F("profit").desc(nulls_last=True), "id")
+
+
+def filename_for(batch, kind: str, fmt: str) -> str:
+    """e.g. `library-sale-3-analyses-demo.csv`: demo exports say so in their name too."""
+    from django.utils.text import slugify
+
+    demo = "-demo" if batch.market_source == "demo" else ""
+    return f"{slugify(batch.name)[:60] or 'batch'}-{kind}{demo}.{fmt}"
+
+
+def xlsx_file(header: list[str], rows: Iterable[list], *, title: str):
+    """The workbook in a temporary file (spooled to disk past 10 MB), rewound for reading."""
+    import tempfile
+
+    spool = tempfile.SpooledTemporaryFile(max_size=10 * 1024 * 1024)  # noqa: SIM115
+    write_xlsx(header, rows, spool, title=title)
+    spool.seek(0)
+    return spool
+
+
+class ExportError(ValueError):
+    """A bad export parameter; `field` names it."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(f"{field}: {message}")
+        self.message = message
+
+
+def export_response(batch, params):
+    """The HTTP response for `?format=csv|xlsx&kind=analyses|rejected` + the analyses filters:
+    exactly what the list shows (same FilterSet, same ordering). CSV streams; XLSX is built in
+    a temporary file."""
+    from django.http import FileResponse, StreamingHttpResponse
+
+    from analyses.filtersets import AnalysisFilterSet
+
+    fmt = params.get("format", "csv")
+    kind = params.get("kind", "analyses")
+    if fmt not in ("csv", "xlsx"):
+        raise ExportError("format", "must be csv or xlsx")
+    if kind not in ("analyses", "rejected"):
+        raise ExportError("kind", "must be analyses or rejected")
+    if kind == "rejected":
+        header, rows = REJECTED_COLUMNS, rejected_rows(batch)
+    else:
+        params = params.copy()
+        params.setlist("batch", [str(batch.pk)])
+        filterset = AnalysisFilterSet(params, queryset=batch.analyses.all())
+        if not filterset.is_valid():
+            field, errors = next(iter(filterset.errors.items()))
+            raise ExportError(field, " ".join(errors))
+        queryset = filterset.qs
+        if not params.get("ordering") and not params.get("view"):
+            queryset = default_export_order(queryset)
+        header, rows = ANALYSIS_COLUMNS, analysis_rows(queryset)
+    filename = filename_for(batch, kind, fmt)
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            iter_csv(header, rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    return FileResponse(
+        xlsx_file(header, rows, title=batch.name),
+        as_attachment=True,
+        filename=filename,
+        content_type=XLSX_TYPE,
+    )

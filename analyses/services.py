@@ -1,0 +1,64 @@
+"""Analyses outside a batch: the quick lookup (the same receipt, nothing stored but the cache)."""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+
+from accounts.services import config_resolve
+from analyses.engine.identifiers import Identifier, InvalidIdentifier, parse_identifier
+
+MAX_LOOKUP = 20
+_SPLIT = re.compile(r"[\s,;]+")
+
+
+@dataclass
+class LookupLine:
+    raw: str
+    identifier: Identifier | None = None
+    error: str = ""
+    record: object = None  # analyses.market.service.MarketRecord
+    result: object = None  # analyses.engine.Result
+
+
+def lookup_books(*, user, text: str, cost: Decimal, condition: str, config=None, market=None):
+    """Analyses up to MAX_LOOKUP identifiers at one cost, exactly as a batch would, without
+    creating one. Market data comes from the shared cache first (a repeat costs no token)."""
+    from analyses.engine import ItemInput, analyze, parse_config
+
+    raws = [r for r in _SPLIT.split(text.strip()) if r][:MAX_LOOKUP]
+    lines = []
+    for raw in raws:
+        try:
+            lines.append(LookupLine(raw, identifier=parse_identifier(raw)))
+        except InvalidIdentifier as exc:
+            lines.append(LookupLine(raw, error=str(exc)))
+    wanted = [line.identifier for line in lines if line.identifier]
+    if not wanted:
+        return lines
+    if market is None:
+        from analyses.market.service import market_service
+
+        market = market_service()
+    _, effective = config_resolve(user=user, config=config)
+    engine_config = parse_config(effective)
+    fetched = market.fetch(wanted)
+    today = timezone.localdate()
+    for line in lines:
+        if line.identifier is None:
+            continue
+        key = line.identifier.lookup_value
+        if key in fetched.errors:
+            line.error = f"market data unavailable: {fetched.errors[key].message}"
+            continue
+        line.record = fetched.records.get(key)
+        if line.record is None or line.record.snapshot is None:
+            line.error = "not found on Amazon" + (
+                f" ({line.record.reason})" if line.record and line.record.reason else ""
+            )
+            continue
+        line.result = analyze(
+            line.record.snapshot, ItemInput(cost=cost, condition=condition), engine_config, today
+        )
+    return lines

@@ -1,0 +1,217 @@
+"""The API's shared machinery: pagination, one error shape, per-user scoping, the router.
+
+Every list answers `{"items", "total", "page", "per_page", "pages"}`; every 4xx/5xx answers
+`{"error": {"code", "message", "fields"?}}`; every viewset sees only its user's objects.
+"""
+
+import logging
+import math
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, status
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The upload is too large."
+    default_code = "payload_too_large"
+
+
+# --- Pagination ---------------------------------------------------------------------------
+
+
+def _positive_int(request, name: str, default: int, maximum: int | None = None) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    limits = f"between 1 and {maximum}" if maximum else "at least 1"
+    try:
+        value = int(raw)
+    except ValueError:
+        raise exceptions.ValidationError({name: [f"must be a whole number {limits}"]}) from None
+    if value < 1 or (maximum and value > maximum):
+        raise exceptions.ValidationError({name: [f"must be {limits}"]})
+    return value
+
+
+class PagePagination(BasePagination):
+    """`?page=` (≥ 1) and `?per_page=` (1–100); a page past the end is empty, not an error."""
+
+    default_per_page = 20
+    max_per_page = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.page = _positive_int(request, "page", 1)
+        self.per_page = _positive_int(request, "per_page", self.default_per_page, self.max_per_page)
+        count = getattr(view, "count_for_pagination", None)
+        self.total = count(queryset) if count else queryset.count()
+        start = (self.page - 1) * self.per_page
+        if start >= self.total:
+            return []
+        return list(queryset[start : start + self.per_page])
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "items": data,
+                "total": self.total,
+                "page": self.page,
+                "per_page": self.per_page,
+                "pages": math.ceil(self.total / self.per_page) if self.total else 0,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["items", "total", "page", "per_page", "pages"],
+            "properties": {
+                "items": schema,
+                "total": {"type": "integer", "minimum": 0},
+                "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1, "maximum": self.max_per_page},
+                "pages": {"type": "integer", "minimum": 0},
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "page",
+                "in": "query",
+                "required": False,
+                "description": "Page number, from 1.",
+                "schema": {"type": "integer", "minimum": 1, "default": 1},
+            },
+            {
+                "name": "per_page",
+                "in": "query",
+                "required": False,
+                "description": "Items per page, 1 to 100.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+            },
+        ]
+
+
+PAGINATION_PARAMETERS = [
+    OpenApiParameter("page", int, description="Page number, from 1."),
+    OpenApiParameter("per_page", int, description="Items per page, 1 to 100."),
+]
+
+
+# --- Errors -------------------------------------------------------------------------------
+
+_CODES = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "throttled",
+}
+
+
+def _flatten(detail) -> dict[str, list[str]]:
+    """DRF's nested error detail → {"field.sub": ["message", ...]}."""
+    out: dict[str, list[str]] = {}
+
+    def walk(value, path):
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(sub, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list):
+            if all(not isinstance(v, dict | list) for v in value):
+                out.setdefault(path or "non_field_errors", []).extend(str(v) for v in value)
+            else:
+                for index, sub in enumerate(value):
+                    walk(sub, f"{path}[{index}]")
+        else:
+            out.setdefault(path or "non_field_errors", []).append(str(value))
+
+    walk(detail, "")
+    return out
+
+
+def error_body(status_code: int, message: str, fields: dict | None = None, code: str = "") -> dict:
+    body = {"code": code or _CODES.get(status_code, "error"), "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def exception_handler(exc, context):
+    """Every error the API raises, in one shape."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("API error", exc_info=exc)
+        return Response(
+            error_body(500, "Something went wrong on our side; it has been logged."),
+            status=500,
+        )
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        message = "; ".join(
+            f"{k}: {' '.join(v)}" if k != "non_field_errors" else " ".join(v)
+            for k, v in fields.items()
+        )
+        response.data = error_body(response.status_code, message or "Invalid request.", fields)
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        code = getattr(exc, "default_code", "") if response.status_code not in _CODES else ""
+        response.data = error_body(response.status_code, str(detail), code=code)
+    return response
+
+
+def json_404(request, exception=None):
+    return JsonResponse(error_body(404, "Not found."), status=404)
+
+
+def json_500(request):
+    return JsonResponse(
+        error_body(500, "Something went wrong on our side; it has been logged."), status=500
+    )
+
+
+# --- Scoping and throttling ----------------------------------------------------------------
+
+
+class UserScopedMixin:
+    """Every object is its owner's: the queryset is filtered once here, for every viewset, so
+    another user's id is simply not found (404), never forbidden (403)."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return queryset.none()
+        return queryset.for_user(self.request.user)
+
+
+class UserThrottle(UserRateThrottle):
+    """Per-user request rate (setting API_THROTTLE_RATE); anonymous callers by IP."""
+
+    def get_rate(self):
+        from django.conf import settings
+
+        return settings.API_THROTTLE_RATE

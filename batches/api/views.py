@@ -1,0 +1,185 @@
+from django.conf import settings
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from accounts.services import ConfigInvalid
+from analyses import exports
+from analyses.filtersets import AnalysisFilterSet
+from arbitragevault.api import Conflict, PayloadTooLarge, UserScopedMixin
+from batches.api.serializers import (
+    BatchCreatedSerializer,
+    BatchCreateSerializer,
+    BatchDetailSerializer,
+    BatchItemSerializer,
+    BatchRescoreSerializer,
+    BatchSerializer,
+    BatchStatusSerializer,
+)
+from batches.filtersets import BatchFilterSet, BatchItemFilterSet
+from batches.models import Batch
+from batches.services import (
+    BatchTransitionError,
+    batch_create,
+    batch_delete,
+    batch_rerun,
+    batch_rescore_start,
+    batch_set_status,
+)
+from batches.sheets import SheetError, parse_sheet, rows_from_items
+
+
+class BatchViewSet(
+    UserScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The caller's batches: create from a sheet or a list, follow, run, re-score, export."""
+
+    queryset = Batch.objects.all()
+    serializer_class = BatchSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = BatchFilterSet
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_serializer_class(self):
+        return BatchDetailSerializer if self.action == "retrieve" else BatchSerializer
+
+    @extend_schema(
+        request={
+            "application/json": BatchCreateSerializer,
+            "multipart/form-data": BatchCreateSerializer,
+        },
+        responses={201: BatchCreatedSerializer},
+        description="Create a batch from JSON `items` or a multipart `file` (CSV or XLSX). "
+        "Invalid rows are kept and listed in `row_errors`; processing is queued unless "
+        "`run` is false.",
+    )
+    def create(self, request, *args, **kwargs):
+        upload = request.FILES.get("file")
+        if upload is not None and upload.size > settings.SHEET_MAX_BYTES:
+            raise PayloadTooLarge(
+                f"The file is {upload.size / 1_048_576:.1f} MB; the limit is "
+                f"{settings.SHEET_MAX_BYTES / 1_048_576:.0f} MB."
+            )
+        serializer = BatchCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            if "file" in data:
+                sheet = parse_sheet(
+                    data["file"].read(),
+                    data["file"].name,
+                    default_condition=data["condition"],
+                    max_rows=settings.SHEET_MAX_ROWS,
+                    max_bytes=settings.SHEET_MAX_BYTES,
+                )
+            else:
+                sheet = rows_from_items(
+                    request.data.get("items") or [],
+                    default_condition=data["condition"],
+                    max_rows=settings.SHEET_MAX_ROWS,
+                )
+        except SheetError as exc:
+            field = "file" if "file" in data else "items"
+            raise exceptions.ValidationError({field: [str(exc)]}) from exc
+        name = data.get("name") or (data["file"].name if "file" in data else "API batch")
+        batch = batch_create(
+            user=request.user,
+            name=name,
+            sheet=sheet,
+            description=data.get("description", ""),
+            config=data.get("config"),
+            condition=data["condition"],
+            source_filename=data["file"].name if "file" in data else "",
+            enqueue=data["run"],
+        )
+        body = BatchCreatedSerializer(batch, context={"invalid_rows": sheet.invalid_rows}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        batch_delete(batch=instance)
+
+    @extend_schema(request=BatchStatusSerializer, responses={200: BatchSerializer})
+    @action(detail=True, methods=["patch"], url_path="status")
+    def set_status(self, request, pk=None):
+        """Move the batch along DOMAIN.md §12; an impossible transition answers 409."""
+        batch = self.get_object()
+        serializer = BatchStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            batch = batch_set_status(batch=batch, status=serializer.validated_data["status"])
+        except BatchTransitionError as exc:
+            raise Conflict(str(exc)) from exc
+        return Response(BatchSerializer(batch).data)
+
+    @extend_schema(request=None, responses={202: BatchSerializer})
+    @action(detail=True, methods=["post"])
+    def run(self, request, pk=None):
+        """Queue a run: starts a pending batch, resumes a stalled one, re-runs a finished one."""
+        batch = batch_rerun(batch=self.get_object())
+        return Response(BatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=BatchRescoreSerializer, responses={202: BatchSerializer})
+    @action(detail=True, methods=["post"])
+    def rescore(self, request, pk=None):
+        """Recompute every analysis from stored market data with another configuration."""
+        batch = self.get_object()
+        serializer = BatchRescoreSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        try:
+            batch = batch_rescore_start(batch=batch, config=serializer.validated_data.get("config"))
+        except BatchTransitionError as exc:
+            raise Conflict(str(exc)) from exc
+        except ConfigInvalid as exc:
+            raise exceptions.ValidationError({"config": [str(exc)]}) from exc
+        return Response(BatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, many=True, description="Item status filter."),
+        ],
+        responses={200: BatchItemSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def items(self, request, pk=None):
+        """Every row of the sheet, rejected ones with their line numbers and errors."""
+        batch = self.get_object()
+        filterset = BatchItemFilterSet(request.query_params, queryset=batch.items.all())
+        if not filterset.is_valid():
+            raise exceptions.ValidationError(filterset.errors)
+        page = self.paginate_queryset(filterset.qs)
+        return self.get_paginated_response(BatchItemSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=["csv", "xlsx"], description="Default csv."),
+            OpenApiParameter(
+                "kind", str, enum=["analyses", "rejected"], description="Default analyses."
+            ),
+            *[
+                OpenApiParameter(name, str, description="As in GET /api/v1/analyses.")
+                for name in AnalysisFilterSet.base_filters
+                if name != "batch"
+            ],
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, exports.XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY),
+        },
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def export(self, request, pk=None):
+        """The analyses exactly as filtered and ordered (the analyses list's parameters), or
+        the rejected rows; CSV streamed, XLSX built in a temporary file."""
+        batch = self.get_object()
+        try:
+            return exports.export_response(batch, request.query_params)
+        except exports.ExportError as exc:
+            raise exceptions.ValidationError({exc.field: [exc.message]}) from exc

@@ -1,0 +1,552 @@
+"""Batch services: every write that touches more than one row goes through here.
+
+Views, the API, the admin and the commands call these; none re-implements a step. The data flow
+(ARCHITECTURE.md): sheet rows → `batch_create` → task → `batch_run` in chunks of ≤ 100 items:
+market data (cache first, then Keepa) → engine → bulk upsert of analyses → progress.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import BusinessConfig
+from accounts.services import ConfigInvalid, config_resolve
+from analyses.models import Analysis, MarketSource
+from batches.models import (
+    Batch,
+    BatchItem,
+    BatchStatus,
+    ItemStatus,
+)
+from batches.sheets import ParsedSheet
+
+logger = logging.getLogger(__name__)
+
+# The columns a run (or a re-score) writes on an Analysis; everything else is identity.
+ANALYSIS_RESULT_FIELDS = [
+    "asin",
+    "title",
+    "condition",
+    "quantity",
+    "buy_price",
+    "expected_sale_price",
+    "fees",
+    "profit",
+    "roi_percent",
+    "max_buy_price",
+    "velocity_score",
+    "est_monthly_sales",
+    "rank_snapshot",
+    "offers_count",
+    "risk_level",
+    "recommendation",
+    "reasons",
+    "balanced_score",
+    "raw_keepa",
+    "target_price_data",
+    "market_source",
+    "market_fetched_at",
+    "item",
+    "updated_at",
+]
+
+
+class BatchTransitionError(Exception):
+    """The batch cannot go from its status to the one asked for (the API answers 409)."""
+
+    def __init__(self, batch: Batch, target: str, action: str = ""):
+        self.batch, self.target = batch, target
+        what = action or f"move to {target}"
+        super().__init__(f"Cannot {what}: the batch is {batch.status}.")
+
+
+# --------------------------------------------------------------------------------------------
+# Create
+
+
+@transaction.atomic
+def batch_create(
+    *,
+    user,
+    name: str,
+    sheet: ParsedSheet,
+    description: str = "",
+    config: BusinessConfig | None = None,
+    condition: str = "used",
+    source_filename: str = "",
+    enqueue: bool = True,
+) -> Batch:
+    """Creates the batch and one item per sheet row (valid, merged or rejected) in one go."""
+    batch = Batch.objects.create(
+        user=user,
+        name=name.strip()[:200] or "Untitled batch",
+        description=description,
+        config=config,
+        condition=condition,
+        source_filename=source_filename[:255],
+        rows_total=len(sheet.rows),
+        rows_invalid=len(sheet.invalid_rows),
+        items_total=len(sheet.valid_rows),
+    )
+    items = []
+    for row in sheet.rows:
+        if row.merged_into is not None:
+            status, message = (
+                ItemStatus.MERGED,
+                (
+                    f"line {row.line}: same book and cost as line {row.merged_into}; "
+                    "its quantity was added there"
+                ),
+            )
+        elif row.error:
+            status, message = ItemStatus.INVALID, row.error
+        else:
+            status, message = ItemStatus.PENDING, ""
+        identifier = row.identifier
+        items.append(
+            BatchItem(
+                batch=batch,
+                line_number=row.line,
+                raw_identifier=row.raw_identifier,
+                raw_cost=row.raw_cost,
+                isbn_or_asin=identifier.canonical if identifier else None,
+                buy_price=row.cost,
+                quantity=row.quantity,
+                condition=row.condition,
+                status=status,
+                error_field=row.error_field,
+                error_message=message,
+            )
+        )
+    BatchItem.objects.bulk_create(items, batch_size=5000)
+    if enqueue:
+        transaction.on_commit(lambda: batch_enqueue(batch=batch))
+    return batch
+
+
+# --------------------------------------------------------------------------------------------
+# Run, resume, cancel, re-run
+
+
+def batch_enqueue(*, batch: Batch) -> None:
+    """Queues background runs; several tasks may share one batch, each claiming its own chunks."""
+    from batches.tasks import run_batch_task
+
+    tasks = max(1, min(settings.BATCH_PARALLEL_TASKS, -(-batch.items_total // 100) or 1))
+    for _ in range(tasks):
+        run_batch_task.enqueue(str(batch.pk))
+
+
+@dataclass
+class RunOutcome:
+    status: str
+    chunks: int = 0
+    items: int = 0
+    tokens: int = 0
+
+
+def batch_run(
+    *,
+    batch_id,
+    on_progress: Callable[[Batch], None] | None = None,
+    market=None,
+) -> RunOutcome:
+    """Processes the batch's unfinished items chunk by chunk until none is left.
+
+    Safe to call again after a crash (only PENDING items are taken; a chunk's analyses, item
+    outcomes and progress are written in one transaction) and from several workers at once
+    (chunks are claimed with a lease, SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL).
+    """
+    if market is None:
+        from analyses.market.service import market_service
+
+        market = market_service()
+    batch = _start_run(batch_id, market_source=market.source)
+    if batch is None:
+        current = Batch.objects.filter(pk=batch_id).values_list("status", flat=True).first()
+        return RunOutcome(status=current or "DELETED")
+    as_of = timezone.localdate(batch.started_at)
+    config = _engine_config(batch.strategy_snapshot)
+    outcome = RunOutcome(status=batch.status)
+    while True:
+        status = Batch.objects.filter(pk=batch.pk).values_list("status", flat=True).first()
+        if status != BatchStatus.PROCESSING:  # cancelled, failed elsewhere or deleted
+            outcome.status = status or "DELETED"
+            return outcome
+        items = _claim_chunk(batch.pk)
+        if not items:
+            outcome.status = _finish_if_done(batch.pk)
+            return outcome
+        try:
+            written, tokens = _process_chunk(batch, items, market, config, as_of)
+        except _BatchFailure as failure:
+            batch_fail(batch_id=batch.pk, message=str(failure))
+            _release(items)
+            outcome.status = BatchStatus.FAILED
+            return outcome
+        except Exception:
+            _release(items)
+            logger.exception("batch %s: a chunk failed; its items stay pending", batch.pk)
+            raise
+        outcome.chunks += 1
+        outcome.items += written
+        outcome.tokens += tokens
+        if on_progress is not None:
+            on_progress(Batch.objects.get(pk=batch.pk))
+
+
+class _BatchFailure(Exception):
+    """Stops the whole batch (e.g. Keepa rejected the API key)."""
+
+
+def _start_run(batch_id, *, market_source: str) -> Batch | None:
+    """PENDING → PROCESSING (freezing the effective config), or join a run in progress."""
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None:
+            return None
+        if batch.status == BatchStatus.PROCESSING:
+            return batch
+        if batch.status != BatchStatus.PENDING:
+            return None
+        try:
+            _, effective = config_resolve(user=batch.user, config=batch.config)
+        except ConfigInvalid as exc:
+            batch.status = BatchStatus.FAILED
+            batch.error_message = str(exc)
+            batch.finished_at = timezone.now()
+            batch.save(update_fields=["status", "error_message", "finished_at", "updated_at"])
+            return None
+        batch.status = BatchStatus.PROCESSING
+        batch.started_at = timezone.now()
+        batch.finished_at = None
+        batch.error_message = ""
+        batch.strategy_snapshot = effective
+        batch.market_source = market_source
+        batch.items_processed = batch.items.analysable().exclude(status=ItemStatus.PENDING).count()
+        batch.save()
+        return batch
+
+
+def _engine_config(effective: dict):
+    from analyses.engine import parse_config
+
+    return parse_config(effective)
+
+
+def _claim_chunk(batch_pk) -> list[BatchItem]:
+    now = timezone.now()
+    with transaction.atomic():
+        candidates = (
+            BatchItem.objects.filter(batch_id=batch_pk, status=ItemStatus.PENDING)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .order_by("line_number")
+            .select_for_update(skip_locked=True)
+        )
+        items = list(candidates[: settings.BATCH_CHUNK_SIZE])
+        if items:
+            lease = now + timedelta(seconds=settings.BATCH_CHUNK_LEASE_SECONDS)
+            BatchItem.objects.filter(pk__in=[i.pk for i in items]).update(claimed_until=lease)
+    return items
+
+
+def _release(items: list[BatchItem]) -> None:
+    BatchItem.objects.filter(pk__in=[i.pk for i in items], status=ItemStatus.PENDING).update(
+        claimed_until=None
+    )
+
+
+def _finish_if_done(batch_pk) -> str:
+    with transaction.atomic():
+        if BatchItem.objects.filter(batch_id=batch_pk, status=ItemStatus.PENDING).exists():
+            # Another worker still holds a chunk; it will finish the batch.
+            return BatchStatus.PROCESSING
+        Batch.objects.filter(pk=batch_pk, status=BatchStatus.PROCESSING).update(
+            status=BatchStatus.COMPLETED, finished_at=timezone.now(), updated_at=timezone.now()
+        )
+    return Batch.objects.filter(pk=batch_pk).values_list("status", flat=True).first()
+
+
+def _process_chunk(batch: Batch, items: list[BatchItem], market, config, as_of: date):
+    """Market data → engine → one transaction writing analyses, item outcomes and progress."""
+    from analyses.engine import ItemInput, analyze
+    from analyses.engine.identifiers import parse_identifier
+    from analyses.market.errors import KeepaAuthError
+
+    # The canonical identifier determines the lookup (an ISBN-10 row is stored as its ISBN-13).
+    identifiers = [parse_identifier(item.isbn_or_asin) for item in items]
+    try:
+        fetched = market.fetch(identifiers)
+    except KeepaAuthError as exc:
+        raise _BatchFailure(f"Keepa refused the request: {exc}. Check KEEPA_API_KEY.") from exc
+
+    now = timezone.now()
+    analyses: list[Analysis] = []
+    outcomes: dict[tuple[str, str], list] = defaultdict(list)
+    for item, identifier in zip(items, identifiers, strict=True):
+        key = identifier.lookup_value
+        error = fetched.errors.get(key)
+        record = fetched.records.get(key)
+        if error is not None or record is None:
+            message = error.message if error else "no answer from the market data source"
+            outcomes[(ItemStatus.ERROR, f"market data unavailable: {message}")].append(item.pk)
+            continue
+        if record.snapshot is None:
+            outcomes[(ItemStatus.NOT_FOUND, record.reason or "not found on Amazon")].append(item.pk)
+            continue
+        item_input = ItemInput(
+            cost=item.buy_price, condition=item.condition, quantity=item.quantity
+        )
+        result = analyze(record.snapshot, item_input, config, as_of)
+        analyses.append(
+            analysis_from_result(
+                result,
+                batch=batch,
+                item_id=item.pk,
+                isbn_or_asin=item.isbn_or_asin,
+                item_input=item_input,
+                snapshot=record.snapshot,
+                source=record.source,
+                fetched_at=record.fetched_at,
+                now=now,
+            )
+        )
+        outcomes[(ItemStatus.DONE, "")].append(item.pk)
+
+    with transaction.atomic():
+        if not Batch.objects.filter(pk=batch.pk).exists():
+            return 0, fetched.tokens_consumed
+        if analyses:
+            Analysis.objects.bulk_create(
+                analyses,
+                batch_size=500,
+                update_conflicts=True,
+                unique_fields=["batch", "isbn_or_asin"],
+                update_fields=ANALYSIS_RESULT_FIELDS,
+            )
+        failed = [
+            pk for (status, _), pks in outcomes.items() if status != ItemStatus.DONE for pk in pks
+        ]
+        if failed:  # a re-run must not leave an old verdict beside a new failure
+            Analysis.objects.filter(item_id__in=failed).delete()
+        finished = 0
+        for (status, message), pks in outcomes.items():
+            # Only items still PENDING count: if another worker finished this chunk too (an
+            # expired lease), progress is not counted twice.
+            finished += BatchItem.objects.filter(pk__in=pks, status=ItemStatus.PENDING).update(
+                status=status, error_message=message, claimed_until=None, updated_at=now
+            )
+        Batch.objects.filter(pk=batch.pk).update(
+            items_processed=F("items_processed") + finished,
+            tokens_spent=F("tokens_spent") + fetched.tokens_consumed,
+            tokens_left=fetched.tokens_left,
+            updated_at=now,
+        )
+    return len(items), fetched.tokens_consumed
+
+
+def analysis_from_result(
+    result, *, batch, item_id, isbn_or_asin, item_input, snapshot, source, fetched_at, now
+) -> Analysis:
+    """An unsaved Analysis row holding an engine Result (used by runs and re-scores)."""
+    return Analysis(
+        user_id=batch.user_id,
+        batch_id=batch.pk,
+        item_id=item_id,
+        isbn_or_asin=isbn_or_asin,
+        asin=snapshot.asin[:10],
+        title=(snapshot.title or "")[:500],
+        condition=result.condition,
+        quantity=item_input.quantity,
+        buy_price=item_input.cost,
+        expected_sale_price=result.expected_sale_price,
+        fees=result.fees,
+        profit=result.profit,
+        roi_percent=result.roi_percent,
+        max_buy_price=result.max_buy_price,
+        velocity_score=result.velocity_score,
+        est_monthly_sales=result.est_monthly_sales,
+        rank_snapshot=result.rank_snapshot,
+        offers_count=result.offers_count,
+        risk_level=result.risk_level,
+        recommendation=result.recommendation,
+        reasons=result.reason_dicts(),
+        balanced_score=result.balanced_score,
+        raw_keepa=snapshot.to_dict(),
+        target_price_data=result.explanation(),
+        market_source=source,
+        market_fetched_at=fetched_at,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def batch_fail(*, batch_id, message: str) -> None:
+    """PROCESSING → FAILED with a message a person can act on."""
+    Batch.objects.filter(pk=batch_id, status=BatchStatus.PROCESSING).update(
+        status=BatchStatus.FAILED,
+        error_message=message,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    BatchItem.objects.filter(batch_id=batch_id, status=ItemStatus.PENDING).update(
+        claimed_until=None
+    )
+
+
+def batch_cancel(*, batch: Batch) -> Batch:
+    """PENDING or PROCESSING → CANCELLED; a running worker stops after its current chunk."""
+    updated = Batch.objects.filter(
+        pk=batch.pk, status__in=[BatchStatus.PENDING, BatchStatus.PROCESSING]
+    ).update(status=BatchStatus.CANCELLED, finished_at=timezone.now(), updated_at=timezone.now())
+    batch.refresh_from_db()
+    if not updated:
+        raise BatchTransitionError(batch, BatchStatus.CANCELLED, "cancel")
+    return batch
+
+
+@transaction.atomic
+def batch_rerun(*, batch: Batch, enqueue: bool = True) -> Batch:
+    """Starts another run. PENDING: queue it. PROCESSING: resume (a crashed worker's items).
+    FAILED or CANCELLED: finish what is left and retry errors. COMPLETED: refresh every book."""
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status in (BatchStatus.FAILED, BatchStatus.CANCELLED, BatchStatus.COMPLETED):
+        items = batch.items.analysable()
+        if batch.status != BatchStatus.COMPLETED:
+            items = items.filter(status__in=[ItemStatus.PENDING, ItemStatus.ERROR])
+        items.update(status=ItemStatus.PENDING, error_message="", claimed_until=None)
+        batch.status = BatchStatus.PENDING
+        batch.error_message = ""
+        batch.finished_at = None
+        batch.save(update_fields=["status", "error_message", "finished_at", "updated_at"])
+    elif batch.status == BatchStatus.PROCESSING:
+        # Resume: whoever held these items is gone (or will skip them: claims are re-checked).
+        batch.items.filter(status=ItemStatus.PENDING).update(claimed_until=None)
+    if enqueue:
+        transaction.on_commit(lambda: batch_enqueue(batch=batch))
+    return batch
+
+
+def batch_set_status(*, batch: Batch, status: str) -> Batch:
+    """The status transitions of DOMAIN.md §12, for the API's PATCH …/status."""
+    if status == batch.status or not batch.can_transition_to(status):
+        raise BatchTransitionError(batch, status)
+    if status == BatchStatus.CANCELLED:
+        return batch_cancel(batch=batch)
+    if status == BatchStatus.PROCESSING:
+        return batch_rerun(batch=batch)
+    # PROCESSING → COMPLETED / FAILED by hand (e.g. an integration that analyses elsewhere).
+    updated = Batch.objects.filter(pk=batch.pk, status=batch.status).update(
+        status=status, finished_at=timezone.now(), updated_at=timezone.now()
+    )
+    batch.refresh_from_db()
+    if not updated:
+        raise BatchTransitionError(batch, status)
+    return batch
+
+
+# --------------------------------------------------------------------------------------------
+# Re-score
+
+
+def batch_rescore_start(*, batch: Batch, config: BusinessConfig | None, enqueue: bool = True):
+    """Validates and starts a re-score (a new run without Keepa): the API's 202 and the page's
+    button. A terminal batch only; the work happens in `batch_rescore`."""
+    if batch.status not in (BatchStatus.COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED):
+        raise BatchTransitionError(batch, BatchStatus.PROCESSING, "re-score")
+    _, effective = config_resolve(user=batch.user, config=config)
+    updated = Batch.objects.filter(pk=batch.pk, status=batch.status).update(
+        status=BatchStatus.PROCESSING,
+        config=config,
+        strategy_snapshot=effective,
+        started_at=timezone.now(),
+        finished_at=None,
+        error_message="",
+        updated_at=timezone.now(),
+    )
+    batch.refresh_from_db()
+    if not updated:
+        raise BatchTransitionError(batch, BatchStatus.PROCESSING, "re-score")
+    if enqueue:
+        from batches.tasks import rescore_batch_task
+
+        transaction.on_commit(lambda: rescore_batch_task.enqueue(str(batch.pk)))
+    return batch
+
+
+def batch_rescore(*, batch_id, chunk_size: int = 2000) -> int:
+    """Recomputes every analysis of a batch from its stored market snapshot with the batch's
+    (new) frozen configuration: no Keepa call, no token. Returns the number re-scored."""
+    from analyses.engine import ItemInput, analyze
+    from analyses.engine.snapshot import MarketSnapshot
+
+    batch = Batch.objects.get(pk=batch_id)
+    config = _engine_config(batch.strategy_snapshot)
+    as_of = timezone.localdate(batch.started_at or timezone.now())
+    now = timezone.now()
+    done = 0
+    rows = (
+        Analysis.objects.filter(batch_id=batch.pk)
+        .exclude(market_source=MarketSource.EXTERNAL)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "item_id",
+            "isbn_or_asin",
+            "buy_price",
+            "condition",
+            "quantity",
+            "raw_keepa",
+            "market_source",
+            "market_fetched_at",
+        )
+    )
+    last_pk = None
+    while True:
+        page = rows.filter(pk__gt=last_pk) if last_pk else rows
+        chunk = list(page[:chunk_size])
+        if not chunk:
+            break
+        last_pk = chunk[-1][0]
+        updated = []
+        for pk, item_id, ident, cost, condition, qty, raw, source, fetched_at in chunk:
+            snapshot = MarketSnapshot.from_dict(raw)
+            item_input = ItemInput(cost=cost, condition=condition, quantity=qty)
+            row = analysis_from_result(
+                analyze(snapshot, item_input, config, as_of),
+                batch=batch,
+                item_id=item_id,
+                isbn_or_asin=ident,
+                item_input=item_input,
+                snapshot=snapshot,
+                source=source,
+                fetched_at=fetched_at,
+                now=now,
+            )
+            row.pk = pk
+            updated.append(row)
+        with transaction.atomic():
+            Analysis.objects.bulk_create(
+                updated,
+                batch_size=1000,
+                update_conflicts=True,
+                unique_fields=["batch", "isbn_or_asin"],
+                update_fields=ANALYSIS_RESULT_FIELDS,
+            )
+        done += len(updated)
+    Batch.objects.filter(pk=batch.pk, status=BatchStatus.PROCESSING).update(
+        status=BatchStatus.COMPLETED, finished_at=timezone.now(), updated_at=timezone.now()
+    )
+    return done
+
+
+def batch_delete(*, batch: Batch) -> None:
+    """Deletes a batch with its items and analyses (a running worker notices and stops)."""
+    batch.delete()
