@@ -24,7 +24,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from analyses.engine.identifiers import Identifier
