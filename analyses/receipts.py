@@ -14,6 +14,8 @@ MODE_NAMES = {
     "current": "the current price",
     "avg90": "the 90-day average",
 }
+PRICE_BANDS = {"under_10": "under $10", "10_to_50": "$10–$50", "over_50": "over $50"}
+SEASONS = {"jan_sep": "January–September rate", "oct_dec": "October–December rate"}
 VELOCITY_RULES = {
     "drops90": "{input} sales-rank drops in 90 days ÷ 3",
     "drops30": "{input} sales-rank drops in 30 days",
@@ -76,7 +78,7 @@ def receipt(explanation: dict) -> dict:
                 "FBA fulfilment",
                 (
                     f"{fba['size_tier'].replace('_', ' ')}, {fba['weight_band']}, price band "
-                    f"{fba['price_band']}: ${fba['base']}"
+                    f"{PRICE_BANDS.get(fba['price_band'], fba['price_band'])}: ${fba['base']}"
                     + (
                         f" (incl. {fba['over_steps']} steps over 3 lb)"
                         if fba.get("over_steps")
@@ -93,7 +95,8 @@ def receipt(explanation: dict) -> dict:
             (
                 "Storage",
                 f"{storage['months']} months × {storage['cubic_feet']} ft³ ({dims}) × "
-                f"${storage['rate_per_cubic_foot_month']}/ft³/month ({storage['season']})",
+                f"${storage['rate_per_cubic_foot_month']}/ft³/month "
+                f"({SEASONS.get(storage['season'], storage['season'])})",
                 storage["amount"],
             ),
         ]

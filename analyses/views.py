@@ -39,7 +39,7 @@ class AnalysisDetailView(OwnedMixin, DetailView):
             **super().get_context_data(**kwargs),
             "nav": "batches",
             "receipt": receipt(analysis.target_price_data),
-            "history": (history or {}).get("series") or {},
+            "history": history if history and history.get("series") else None,
         }
 
 

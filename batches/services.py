@@ -441,7 +441,12 @@ def batch_set_status(*, batch: Batch, status: str) -> Batch:
     if status == BatchStatus.CANCELLED:
         return batch_cancel(batch=batch)
     if status == BatchStatus.PROCESSING:
-        return batch_rerun(batch=batch)
+        # Enter PROCESSING now (config frozen, started_at set); a worker picks the chunks up.
+        started = _start_run(batch.pk, market_source=settings.MARKET_DATA_SOURCE)
+        if started is not None:
+            transaction.on_commit(lambda: batch_enqueue(batch=started))
+        batch.refresh_from_db()
+        return batch
     # PROCESSING → COMPLETED / FAILED by hand (e.g. an integration that analyses elsewhere).
     updated = Batch.objects.filter(pk=batch.pk, status=batch.status).update(
         status=status, finished_at=timezone.now(), updated_at=timezone.now()

@@ -28,3 +28,12 @@ def other_user(db):
 def logged_in_client(client, user):
     client.force_login(user)
     return client
+
+
+# The fake Keepa on a loopback port, for every test package (see analyses.market.fake.testing).
+from analyses.market.fake.testing import (  # noqa: E402, F401
+    fake_keepa,
+    fake_keepa_server,
+    keepa_client,
+    recorded_sleep,
+)

@@ -70,6 +70,17 @@ def pct(value):
 
 
 @register.filter
+def roi(value):
+    """ROI is clamped to ±9,999.99 % (DOMAIN.md §5): say so rather than print a false figure."""
+    if value is None or value == "":
+        return "—"
+    value = Decimal(value)
+    if abs(value) >= Decimal("9999.99"):
+        return f"{'≥' if value > 0 else '≤'} {value:,.2f}%"
+    return f"{value:,.2f}%"
+
+
+@register.filter
 def number(value, places=0):
     if value is None or value == "":
         return "—"

@@ -66,9 +66,10 @@
 
   /* The chart sellers know from Keepa: price series as steps over time, sales rank on its
      own (reversed: lower is better) axis. `history` maps series → [[unix seconds, value], …]. */
-  function book(canvasId, history, options) {
+  function book(canvasId, data, options) {
     var canvas = document.getElementById(canvasId);
     if (!canvas) { return; }
+    var history = data.series || {};
     var seriesStyle = {
       AMAZON: { label: "Amazon", color: "#f0a030" },
       NEW: { label: "New", color: "#2f7dd1" },
@@ -78,9 +79,11 @@
     };
     var datasets = [];
     Object.keys(seriesStyle).forEach(function (name) {
-      var points = history[name];
-      if (!points || !points.length) { return; }
+      var points = (history[name] || []).slice();
+      if (!points.length) { return; }
       var isRank = name === "SALES";
+      var last = points[points.length - 1];
+      if (data.until && last[0] < data.until) { points.push([data.until, last[1]]); }  // a step holds until now
       datasets.push({
         label: seriesStyle[name].label,
         data: points.map(function (p) {
@@ -92,6 +95,9 @@
       });
     });
     var fmtDate = function (ms) { return new Date(ms).toISOString().slice(0, 10); };
+    var times = [];
+    datasets.forEach(function (d) { d.data.forEach(function (p) { times.push(p.x); }); });
+    var xMin = Math.min.apply(null, times), xMax = Math.max.apply(null, times);
     new Chart(canvas, {
       type: "line",
       data: { datasets: datasets },
@@ -99,7 +105,7 @@
         maintainAspectRatio: false, animation: false, parsing: false, normalized: true,
         interaction: { mode: "nearest", axis: "x", intersect: false },
         scales: {
-          x: { type: "linear", ticks: { callback: function (v) { return fmtDate(v); }, maxTicksLimit: 8 } },
+          x: { type: "linear", min: xMin, max: xMax, ticks: { callback: function (v) { return fmtDate(v); }, maxTicksLimit: 8 } },
           price: { position: "left", title: { display: true, text: "price ($)" }, beginAtZero: true },
           rank: { position: "right", reverse: true, grid: { drawOnChartArea: false }, title: { display: true, text: "sales rank" } }
         },

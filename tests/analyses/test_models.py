@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
         {"velocity_score": Decimal("100.01")},
         {"velocity_score": Decimal("-1")},
         {"recommendation": "MAYBE"},
-        {"risk_level": "EXTREME"},
+        {"risk_level": "HUGE"},
         {"buy_price": Decimal("-1")},
         {"quantity": 0},
     ],
