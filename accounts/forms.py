@@ -1,3 +1,5 @@
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 
 from accounts.models import BusinessConfig
@@ -101,6 +103,30 @@ def _from_text(path: str, text: str, default):
     return text
 
 
+def _differs(value, default_text: str) -> bool:
+    """Whether a field's text says something else than the default's (spacing aside)."""
+
+    def norm(text):
+        words = str(text if text is not None else "").replace(",", " ").replace(":", " ").split()
+        out = []
+        for word in words:
+            try:
+                out.append(Decimal(word).normalize())
+            except InvalidOperation:
+                out.append(word)
+        return out
+
+    return norm(value) != norm(default_text)
+
+
+def config_differences(config_data: dict) -> list[tuple[str, str]]:
+    """The settings a stored configuration changes, as (label, value) for the list page."""
+    return [
+        (_LABELS.get(path, path), _as_text(path, value).replace("\n", "; "))
+        for path, value in _leaves(config_data or {})
+    ]
+
+
 def _set(config: dict, path: str, value) -> None:
     *groups, name = path.split(".")
     for group in groups:
@@ -112,8 +138,12 @@ class ConfigForm(forms.Form):
     """Every setting of DOMAIN.md §9 as its own field, pre-filled with the effective value;
     only the settings that differ from the built-in defaults are stored."""
 
-    name = forms.CharField(max_length=100)
-    is_default = forms.BooleanField(required=False, label="Use as my default")
+    name = forms.CharField(max_length=100, help_text="e.g. 'Strict: 50% ROI' — unique among yours.")
+    is_default = forms.BooleanField(
+        required=False,
+        label="Use as my default",
+        help_text="New batches and lookups use it unless you pick another.",
+    )
 
     def __init__(self, *args, user, instance: BusinessConfig | None = None, **kwargs):
         from analyses.engine import available_rate_cards, validate_config
@@ -146,10 +176,19 @@ class ConfigForm(forms.Form):
             self.fields[path] = field
 
     def grouped_fields(self):
-        return [
-            (title, [self[name] for name in self.fields if name.startswith(prefixes)])
-            for title, prefixes in GROUPS
-        ]
+        """(title, [{"field": bound field, "changed": differs from the built-in default}])."""
+        defaults = dict(_leaves(self.defaults))
+        groups = []
+        for title, prefixes in GROUPS:
+            rows = []
+            for name in self.fields:
+                if not name.startswith(prefixes):
+                    continue
+                field = self[name]
+                default_text = _as_text(name, defaults[name])
+                rows.append({"field": field, "changed": _differs(field.value(), default_text)})
+            groups.append((title, rows))
+        return groups
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

@@ -5,28 +5,36 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.forms import ConfigForm
+from accounts.forms import ConfigForm, config_differences
 from accounts.models import ApiToken, BusinessConfig
 from accounts.services import config_set_default
-from arbitragevault.dashboard import paginate
+from arbitragevault.dashboard import PER_PAGE_CHOICES, paginate
 
 
 class EmailLoginForm(AuthenticationForm):
     username = forms.EmailField(
-        label="E-mail", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+        label="E-mail",
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "This e-mail address and password do not match. Passwords are "
+        "case-sensitive.",
+    }
 
 
 @login_required
 def config_list_view(request):
-    from analyses.engine import validate_config
-
     configs = paginate(
         request, BusinessConfig.objects.for_user(request.user).order_by("name", "id")
     )
+    for config in configs.object_list:
+        config.differences = config_differences(config.config_data)
     return render(
         request,
         "accounts/config_list.html",
@@ -35,7 +43,10 @@ def config_list_view(request):
             "page_obj": configs,
             "configs": configs.object_list,
             "defaults": ConfigForm(user=request.user),
-            "effective_defaults": validate_config({}),
+            "has_default": BusinessConfig.objects.for_user(request.user)
+            .filter(is_default=True)
+            .exists(),
+            "per_page_choices": PER_PAGE_CHOICES,
         },
     )
 
@@ -63,49 +74,76 @@ def config_edit_view(request, pk=None):
     )
 
 
+CONFIG_ACTIONS = ("default", "delete")
+
+
 @require_POST
 @login_required
 def config_action_view(request, pk, action):
+    if action not in CONFIG_ACTIONS:
+        raise Http404("No such action.")
     config = get_object_or_404(BusinessConfig.objects.for_user(request.user), pk=pk)
     if action == "default":
-        config_set_default(config=config)
-        messages.success(request, f"'{config.name}' is now your default configuration.")
-    elif action == "delete":
+        if config.is_default:
+            messages.info(request, f"'{config.name}' is already your default configuration.")
+        else:
+            config_set_default(config=config)
+            messages.success(request, f"'{config.name}' is now your default configuration.")
+    else:
+        was_default = config.is_default
         config.delete()
-        messages.success(request, f"Configuration '{config.name}' deleted.")
+        messages.success(
+            request,
+            f"Configuration '{config.name}' deleted."
+            + (
+                " The built-in defaults apply until you choose another default."
+                if was_default
+                else ""
+            ),
+        )
     return redirect("accounts:config_list")
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. 'Zapier'.")
+    name = forms.CharField(
+        max_length=100, help_text="What the token is for, e.g. 'Zapier' or 'inventory sync'."
+    )
 
 
 @login_required
 def token_list_view(request):
     form = TokenForm(request.POST or None)
-    new_key = None
+    new_key = new_token = None
     if request.method == "POST" and form.is_valid():
-        token, new_key = ApiToken.generate(user=request.user, name=form.cleaned_data["name"])
-        messages.success(request, f"Token '{token.name}' created. Copy it now: it is shown once.")
+        new_token, new_key = ApiToken.generate(user=request.user, name=form.cleaned_data["name"])
+        messages.success(request, f"Token '{new_token.name}' created.")
         form = TokenForm()
     tokens = paginate(request, ApiToken.objects.for_user(request.user))
-    return render(
+    response = render(
         request,
         "accounts/token_list.html",
         {
             "nav": "tokens",
             "form": form,
             "new_key": new_key,
+            "new_token": new_token,
             "page_obj": tokens,
             "tokens": tokens.object_list,
+            "per_page_choices": PER_PAGE_CHOICES,
         },
     )
+    if new_key:  # the key is in this page only: keep it out of every cache
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST
 @login_required
 def token_revoke_view(request, pk):
     token = get_object_or_404(ApiToken.objects.for_user(request.user), pk=pk)
-    token.revoke()
-    messages.success(request, f"Token '{token.name}' revoked.")
+    if token.is_active:
+        token.revoke()
+        messages.success(request, f"Token '{token.name}' revoked: it no longer opens the API.")
+    else:
+        messages.info(request, f"Token '{token.name}' was already revoked.")
     return redirect("accounts:token_list")

@@ -35,6 +35,18 @@ def _d(value) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
 
+def _money(value) -> str:
+    """$4.50 and −$1.92 (a minus sign, before the dollar)."""
+    amount = _d(value)
+    if amount is None:
+        return "—"
+    return f"{'−' if amount < 0 else ''}${abs(amount):,.2f}"
+
+
+def _plural(count, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def receipt(explanation: dict) -> dict:
     """Sections of the receipt; empty when the analysis was computed elsewhere."""
     if not explanation or "fees" not in explanation:
@@ -49,8 +61,12 @@ def receipt(explanation: dict) -> dict:
     if sale.get("value"):
         how = (
             f"{SERIES_NAMES.get(sale['series'], sale['series'])} price, "
-            f"{MODE_NAMES.get(sale['mode'], sale['mode'])}: now ${sale['current']}"
-            + (f", 90-day average ${sale['avg90']}" if sale.get("avg90") else ", no 90-day average")
+            f"{MODE_NAMES.get(sale['mode'], sale['mode'])}: now {_money(sale['current'])}"
+            + (
+                f", 90-day average {_money(sale['avg90'])}"
+                if sale.get("avg90")
+                else ", no 90-day average"
+            )
         )
         if sale.get("note"):
             how += f" ({sale['note']})"
@@ -70,7 +86,7 @@ def receipt(explanation: dict) -> dict:
         fee_rows = [
             (
                 "Referral fee",
-                f"{lines['referral']['percent']}% of ${lines['referral']['of_price']}",
+                f"{lines['referral']['percent']}% of {_money(lines['referral']['of_price'])}",
                 lines["referral"]["amount"],
             ),
             ("Closing fee (media)", "per unit sold", lines["closing"]["amount"]),
@@ -78,9 +94,10 @@ def receipt(explanation: dict) -> dict:
                 "FBA fulfilment",
                 (
                     f"{fba['size_tier'].replace('_', ' ')}, {fba['weight_band']}, price band "
-                    f"{PRICE_BANDS.get(fba['price_band'], fba['price_band'])}: ${fba['base']}"
+                    f"{PRICE_BANDS.get(fba['price_band'], fba['price_band'])}: "
+                    f"{_money(fba['base'])}"
                     + (
-                        f" (incl. {fba['over_steps']} steps over 3 lb)"
+                        f" (incl. {_plural(fba['over_steps'], 'step')} of 4 oz over 3 lb)"
                         if fba.get("over_steps")
                         else ""
                     )
@@ -90,12 +107,12 @@ def receipt(explanation: dict) -> dict:
                 fba["amount"],
             ),
             ("Inbound placement", "per unit", lines["placement"]["amount"]),
-            ("Inbound freight", f"${freight['per_lb']}/lb × {weight}", freight["amount"]),
+            ("Inbound freight", f"{_money(freight['per_lb'])}/lb × {weight}", freight["amount"]),
             ("Prep and label", "per unit", lines["prep"]["amount"]),
             (
                 "Storage",
-                f"{storage['months']} months × {storage['cubic_feet']} ft³ ({dims}) × "
-                f"${storage['rate_per_cubic_foot_month']}/ft³/month "
+                f"{_plural(storage['months'], 'month')} × {storage['cubic_feet']} ft³ ({dims}) × "
+                f"{_money(storage['rate_per_cubic_foot_month'])}/ft³/month "
                 f"({SEASONS.get(storage['season'], storage['season'])})",
                 storage["amount"],
             ),
@@ -131,19 +148,11 @@ def receipt(explanation: dict) -> dict:
     velocity_how = VELOCITY_RULES.get(rule, rule).format(
         input=velocity.get("input") or 0, source=velocity.get("rank_source") or ""
     )
-    candidates = economics.get("max_buy_candidates") or {}
     thresholds = explanation.get("thresholds") or {}
     return {
         "rows": rows,
         "economics": economics,
-        "max_buy_how": (
-            f"the lower of ${candidates.get('net_minus_min_profit')} (net ${economics.get('net')} "
-            f"− minimum profit ${thresholds.get('min_profit')}) and "
-            f"${candidates.get('net_over_one_plus_min_roi')} "
-            f"(net ÷ (1 + {thresholds.get('min_roi_pct')}%)), rounded down"
-            if economics
-            else ""
-        ),
+        "max_buy_how": _max_buy_how(economics, thresholds),
         "velocity_how": velocity_how,
         "velocity": velocity,
         "flags": [FLAG_NAMES.get(f, f) for f in (explanation.get("risk") or {}).get("flags", [])],
@@ -152,3 +161,22 @@ def receipt(explanation: dict) -> dict:
         "rate_card": explanation.get("rate_card"),
         "thresholds": thresholds,
     }
+
+
+def _max_buy_how(economics: dict, thresholds: dict) -> str:
+    """How the maximum buy price was reached (DOMAIN.md §5), or why it is zero."""
+    if not economics:
+        return ""
+    net = _d(economics.get("net"))
+    if net is not None and net <= 0:
+        return (
+            f"the sale price minus the fees is {_money(net)}: no price you pay leaves a profit"
+        )
+    candidates = economics.get("max_buy_candidates") or {}
+    return (
+        f"the lower of {_money(candidates.get('net_minus_min_profit'))} "
+        f"(net {_money(net)} − minimum profit {_money(thresholds.get('min_profit'))}) and "
+        f"{_money(candidates.get('net_over_one_plus_min_roi'))} "
+        f"(net ÷ (1 + {thresholds.get('min_roi_pct')}%)), rounded down to the cent"
+        + (", and never below $0.00" if _d(economics.get("max_buy_price")) == 0 else "")
+    )

@@ -1,7 +1,7 @@
 """Analyses outside a batch: the quick lookup (the same receipt, nothing stored but the cache)."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
@@ -20,6 +20,15 @@ class LookupLine:
     error: str = ""
     record: object = None  # analyses.market.service.MarketRecord
     result: object = None  # analyses.engine.Result
+    # Filled by the page that shows the line:
+    anchor: str = ""
+    receipt: dict = field(default_factory=dict)
+    urls: dict = field(default_factory=dict)
+
+
+def split_identifiers(text: str) -> list[str]:
+    """The identifiers of a lookup box: one per line, or separated by commas or semicolons."""
+    return [raw for raw in _SPLIT.split(text.strip()) if raw]
 
 
 def lookup_books(*, user, text: str, cost: Decimal, condition: str, config=None, market=None):
@@ -27,7 +36,7 @@ def lookup_books(*, user, text: str, cost: Decimal, condition: str, config=None,
     creating one. Market data comes from the shared cache first (a repeat costs no token)."""
     from analyses.engine import ItemInput, analyze, parse_config
 
-    raws = [r for r in _SPLIT.split(text.strip()) if r][:MAX_LOOKUP]
+    raws = split_identifiers(text)[:MAX_LOOKUP]
     lines = []
     for raw in raws:
         try:

@@ -9,6 +9,7 @@ import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.pagination import BasePagination
@@ -142,7 +143,7 @@ def _flatten(detail) -> dict[str, list[str]]:
                 out.setdefault(path or "non_field_errors", []).extend(str(v) for v in value)
             else:
                 for index, sub in enumerate(value):
-                    walk(sub, f"{path}[{index}]")
+                    walk(sub, f"{path}.{index}" if path else str(index))
         else:
             out.setdefault(path or "non_field_errors", []).append(str(value))
 
@@ -194,6 +195,113 @@ def json_500(request):
     )
 
 
+# --- Schema -------------------------------------------------------------------------------
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "The one error shape of every 4xx and 5xx answer.",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "invalid, not_found, conflict, …"},
+                "message": {"type": "string", "description": "A sentence a person can act on."},
+                "fields": {
+                    "type": "object",
+                    "description": "Each invalid field or parameter (dotted path) and what is "
+                    "wrong with it.",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "required": ["code", "message"],
+            "additionalProperties": False,
+        }
+    },
+    "required": ["error"],
+    "additionalProperties": False,
+}
+_ERROR_DESCRIPTIONS = {
+    "400": "Invalid body or query parameter; `error.fields` names each one.",
+    "401": "No credentials, or an invalid or revoked token.",
+    "403": "Refused (e.g. a session-authenticated write without its CSRF token).",
+    "404": "No such object among yours.",
+    "406": "The Accept header asks for a type this endpoint cannot produce.",
+    "409": "The request conflicts with the object's current state.",
+    "413": "The upload is larger than the limit.",
+    "415": "The request body's content type is not accepted here.",
+    "429": "Too many requests; retry after the number of seconds in `Retry-After`.",
+}
+# Errors only some operations give, by operation id.
+_EXTRA_ERRORS = {
+    "api_v1_batches_create": ("413",),
+    "api_v1_batches_status_partial_update": ("409",),
+    "api_v1_batches_rescore_create": ("409",),
+    "api_v1_analyses_create": ("409",),
+}
+_WRITES = ("post", "put", "patch", "delete")
+_RETRY_AFTER = {
+    "schema": {"type": "integer", "minimum": 0},
+    "required": True,
+    "description": "Seconds to wait before the next request.",
+}
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: documents the errors each operation can answer,
+    all in the one error shape, so clients (and the fuzz run) know every status they may see.
+    (A hook rather than an AutoSchema subclass: DRF imports this module while its views load.)
+    """
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            codes = {"406", "429"}
+            has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
+            if "requestBody" in operation:
+                codes |= {"400", "415"}
+            elif has_query:
+                codes.add("400")
+            if {} not in operation.get("security", [{}]):  # credentials required
+                codes.add("401")
+                if method in _WRITES:
+                    codes.add("403")
+            if "{" in path:
+                codes.add("404")
+            codes.update(_EXTRA_ERRORS.get(operation.get("operationId"), ()))
+            responses = operation.setdefault("responses", {})
+            for code in sorted(codes):
+                answer = {
+                    "content": {"application/json": {"schema": ref}},
+                    "description": _ERROR_DESCRIPTIONS[code],
+                }
+                if code == "429":
+                    answer["headers"] = {"Retry-After": _RETRY_AFTER}
+                responses.setdefault(code, answer)
+    return result
+
+
+# --- Filtering ----------------------------------------------------------------------------
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, but a filter's error message is never %-formatted twice.
+
+    django-filter's `translate_validation` applies `message % params` even when a message has
+    no params, so an error that quotes the user's input (`?ordering=100%`) crashed with a 500.
+    The form's own error list formats each message once, the way Django does.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise exceptions.ValidationError(
+                {field: list(errors) for field, errors in filterset.errors.items()}
+            )
+        return filterset.qs
+
+
 # --- Scoping and throttling ----------------------------------------------------------------
 
 
@@ -215,3 +323,14 @@ class UserThrottle(UserRateThrottle):
         from django.conf import settings
 
         return settings.API_THROTTLE_RATE
+
+    def wait(self):
+        """Seconds until the next request is allowed, always a number so a 429 always says
+        `Retry-After` (DRF gives up when more requests are on record than the rate allows,
+        e.g. after the rate was lowered)."""
+        wait = super().wait()
+        if wait is None and self.history:
+            # Allowed again once the num_requests-th most recent request leaves the window.
+            oldest_in_the_way = self.history[min(self.num_requests, len(self.history)) - 1]
+            wait = max(self.duration - (self.now - oldest_in_the_way), 1)
+        return wait

@@ -13,12 +13,13 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from accounts.models import BusinessConfig
 from accounts.services import ConfigInvalid, config_resolve
 from analyses.models import Analysis, MarketSource
+from arbitragevault.bulk import bulk_insert, bulk_upsert
 from batches.models import (
     Batch,
     BatchItem,
@@ -109,23 +110,22 @@ def batch_create(
             status, message = ItemStatus.INVALID, row.error
         else:
             status, message = ItemStatus.PENDING, ""
-        identifier = row.identifier
         items.append(
-            BatchItem(
-                batch=batch,
-                line_number=row.line,
-                raw_identifier=row.raw_identifier,
-                raw_cost=row.raw_cost,
-                isbn_or_asin=identifier.canonical if identifier else None,
-                buy_price=row.cost,
-                quantity=row.quantity,
-                condition=row.condition,
-                status=status,
-                error_field=row.error_field,
-                error_message=message,
-            )
+            {
+                "batch_id": batch.pk,
+                "line_number": row.line,
+                "raw_identifier": row.raw_identifier,
+                "raw_cost": row.raw_cost,
+                "isbn_or_asin": row.identifier.canonical if row.identifier else None,
+                "buy_price": row.cost,
+                "quantity": row.quantity,
+                "condition": row.condition,
+                "status": status,
+                "error_field": row.error_field,
+                "error_message": message,
+            }
         )
-    BatchItem.objects.bulk_create(items, batch_size=5000)
+    bulk_insert(BatchItem, items)
     if enqueue:
         transaction.on_commit(lambda: batch_enqueue(batch=batch))
     return batch
@@ -288,7 +288,7 @@ def _process_chunk(batch: Batch, items: list[BatchItem], market, config, as_of: 
         raise _BatchFailure(f"Keepa refused the request: {exc}. Check KEEPA_API_KEY.") from exc
 
     now = timezone.now()
-    analyses: list[Analysis] = []
+    analyses: list[dict] = []
     outcomes: dict[tuple[str, str], list] = defaultdict(list)
     for item, identifier in zip(items, identifiers, strict=True):
         key = identifier.lookup_value
@@ -306,13 +306,14 @@ def _process_chunk(batch: Batch, items: list[BatchItem], market, config, as_of: 
         )
         result = analyze(record.snapshot, item_input, config, as_of)
         analyses.append(
-            analysis_from_result(
+            analysis_row(
                 result,
                 batch=batch,
                 item_id=item.pk,
                 isbn_or_asin=item.isbn_or_asin,
                 item_input=item_input,
                 snapshot=record.snapshot,
+                raw=record.snapshot.to_dict(),
                 source=record.source,
                 fetched_at=record.fetched_at,
                 now=now,
@@ -323,26 +324,23 @@ def _process_chunk(batch: Batch, items: list[BatchItem], market, config, as_of: 
     with transaction.atomic():
         if not Batch.objects.filter(pk=batch.pk).exists():
             return 0, fetched.tokens_consumed
-        if analyses:
-            Analysis.objects.bulk_create(
-                analyses,
-                batch_size=500,
-                update_conflicts=True,
-                unique_fields=["batch", "isbn_or_asin"],
-                update_fields=ANALYSIS_RESULT_FIELDS,
-            )
+        _upsert_analyses(analyses)
         failed = [
             pk for (status, _), pks in outcomes.items() if status != ItemStatus.DONE for pk in pks
         ]
         if failed:  # a re-run must not leave an old verdict beside a new failure
             Analysis.objects.filter(item_id__in=failed).delete()
-        finished = 0
-        for (status, message), pks in outcomes.items():
-            # Only items still PENDING count: if another worker finished this chunk too (an
-            # expired lease), progress is not counted twice.
-            finished += BatchItem.objects.filter(pk__in=pks, status=ItemStatus.PENDING).update(
-                status=status, error_message=message, claimed_until=None, updated_at=now
-            )
+        # One UPDATE for the chunk. Only items still PENDING count: if another worker finished
+        # this chunk too (an expired lease), progress is not counted twice.
+        whens = [(Q(pk__in=pks), status, message) for (status, message), pks in outcomes.items()]
+        finished = BatchItem.objects.filter(
+            pk__in=[i.pk for i in items], status=ItemStatus.PENDING
+        ).update(
+            status=Case(*[When(q, then=Value(status)) for q, status, _ in whens]),
+            error_message=Case(*[When(q, then=Value(message)) for q, _, message in whens]),
+            claimed_until=None,
+            updated_at=now,
+        )
         Batch.objects.filter(pk=batch.pk).update(
             items_processed=F("items_processed") + finished,
             tokens_spent=F("tokens_spent") + fetched.tokens_consumed,
@@ -352,39 +350,48 @@ def _process_chunk(batch: Batch, items: list[BatchItem], market, config, as_of: 
     return len(items), fetched.tokens_consumed
 
 
-def analysis_from_result(
-    result, *, batch, item_id, isbn_or_asin, item_input, snapshot, source, fetched_at, now
-) -> Analysis:
-    """An unsaved Analysis row holding an engine Result (used by runs and re-scores)."""
-    return Analysis(
-        user_id=batch.user_id,
-        batch_id=batch.pk,
-        item_id=item_id,
-        isbn_or_asin=isbn_or_asin,
-        asin=snapshot.asin[:10],
-        title=(snapshot.title or "")[:500],
-        condition=result.condition,
-        quantity=item_input.quantity,
-        buy_price=item_input.cost,
-        expected_sale_price=result.expected_sale_price,
-        fees=result.fees,
-        profit=result.profit,
-        roi_percent=result.roi_percent,
-        max_buy_price=result.max_buy_price,
-        velocity_score=result.velocity_score,
-        est_monthly_sales=result.est_monthly_sales,
-        rank_snapshot=result.rank_snapshot,
-        offers_count=result.offers_count,
-        risk_level=result.risk_level,
-        recommendation=result.recommendation,
-        reasons=result.reason_dicts(),
-        balanced_score=result.balanced_score,
-        raw_keepa=snapshot.to_dict(),
-        target_price_data=result.explanation(),
-        market_source=source,
-        market_fetched_at=fetched_at,
-        created_at=now,
-        updated_at=now,
+def analysis_row(
+    result, *, batch, item_id, isbn_or_asin, item_input, snapshot, raw, source, fetched_at, now
+) -> dict:
+    """An Analysis row (field attname → value) holding an engine Result, for `bulk_upsert`."""
+    return {
+        "user_id": batch.user_id,
+        "batch_id": batch.pk,
+        "item_id": item_id,
+        "isbn_or_asin": isbn_or_asin,
+        "asin": snapshot.asin[:10],
+        "title": (snapshot.title or "")[:500],
+        "condition": result.condition,
+        "quantity": item_input.quantity,
+        "buy_price": item_input.cost,
+        "expected_sale_price": result.expected_sale_price,
+        "fees": result.fees,
+        "profit": result.profit,
+        "roi_percent": result.roi_percent,
+        "max_buy_price": result.max_buy_price,
+        "velocity_score": result.velocity_score,
+        "est_monthly_sales": result.est_monthly_sales,
+        "rank_snapshot": result.rank_snapshot,
+        "offers_count": result.offers_count,
+        "risk_level": result.risk_level,
+        "recommendation": result.recommendation,
+        "reasons": result.reason_dicts(),
+        "balanced_score": result.balanced_score,
+        "raw_keepa": raw,
+        "target_price_data": result.explanation(),
+        "market_source": source,
+        "market_fetched_at": fetched_at,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _upsert_analyses(rows: list[dict]) -> None:
+    bulk_upsert(
+        Analysis,
+        rows,
+        unique_fields=["batch", "isbn_or_asin"],
+        update_fields=ANALYSIS_RESULT_FIELDS,
     )
 
 
@@ -524,27 +531,22 @@ def batch_rescore(*, batch_id, chunk_size: int = 2000) -> int:
         for pk, item_id, ident, cost, condition, qty, raw, source, fetched_at in chunk:
             snapshot = MarketSnapshot.from_dict(raw)
             item_input = ItemInput(cost=cost, condition=condition, quantity=qty)
-            row = analysis_from_result(
+            row = analysis_row(
                 analyze(snapshot, item_input, config, as_of),
                 batch=batch,
                 item_id=item_id,
                 isbn_or_asin=ident,
                 item_input=item_input,
                 snapshot=snapshot,
+                raw=raw,
                 source=source,
                 fetched_at=fetched_at,
                 now=now,
             )
-            row.pk = pk
+            row["id"] = pk
             updated.append(row)
         with transaction.atomic():
-            Analysis.objects.bulk_create(
-                updated,
-                batch_size=1000,
-                update_conflicts=True,
-                unique_fields=["batch", "isbn_or_asin"],
-                update_fields=ANALYSIS_RESULT_FIELDS,
-            )
+            _upsert_analyses(updated)
         done += len(updated)
     Batch.objects.filter(pk=batch.pk, status=BatchStatus.PROCESSING).update(
         status=BatchStatus.COMPLETED, finished_at=timezone.now(), updated_at=timezone.now()

@@ -402,7 +402,12 @@ def _parse_cost(row: SheetRow, value, decimal_comma: bool) -> Decimal | None:
     return cents
 
 
+_PLAIN_MONEY = re.compile(r"\d{1,12}(\.\d{1,2})?")
+
+
 def _parse_money_text(text: str, decimal_comma: bool) -> Decimal | None:
+    if _PLAIN_MONEY.fullmatch(text):  # the common case: 4 or 4.00
+        return Decimal(text)
     text = _MONEY_STRIP.sub("", text.replace("\u00a0", " ").strip()).strip().replace(" ", "")
     negative = text.startswith("-") or (text.startswith("(") and text.endswith(")"))
     text = text.strip("()").lstrip("-+")

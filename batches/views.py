@@ -4,7 +4,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.db.models import Count
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -13,18 +14,21 @@ from django.views.generic import DetailView, ListView
 from accounts.models import BusinessConfig
 from accounts.services import ConfigInvalid
 from analyses import charts, exports
-from analyses.filtersets import AnalysisFilterSet
-from arbitragevault.dashboard import OwnedMixin, paginate
+from analyses.filtersets import AnalysisFilterSet, order_by_terms
+from arbitragevault.dashboard import PER_PAGE_CHOICES, OwnedMixin, paginate
 from batches.filtersets import BatchFilterSet
-from batches.models import Batch, Condition
+from batches.models import ANALYSABLE_ITEM_STATUSES, Batch, Condition, ItemStatus
 from batches.services import (
     BatchTransitionError,
     batch_cancel,
     batch_create,
+    batch_delete,
     batch_rerun,
     batch_rescore_start,
 )
 from batches.sheets import SheetError, parse_sheet, parse_text
+
+LIVE_STATUSES = ("PENDING", "PROCESSING")
 
 
 class BatchListView(OwnedMixin, ListView):
@@ -36,21 +40,39 @@ class BatchListView(OwnedMixin, ListView):
         return super().get_queryset().select_related("config").with_summary()
 
     def get_context_data(self, **kwargs):
-        filterset = BatchFilterSet(self.request.GET or None, queryset=self.get_queryset())
-        page = paginate(self.request, filterset.qs if filterset.is_valid() else filterset.queryset)
+        filterset = BatchFilterSet(self.request.GET, queryset=self.get_queryset())
+        # A bad filter shows its error and no rows, never an unfiltered list that looks filtered.
+        if filterset.is_valid():
+            batches = filterset.qs
+        else:
+            batches = order_by_terms(filterset.queryset.none(), ["-created_at"])
+        page = paginate(self.request, batches)
         return {
             "nav": "batches",
             "filterset": filterset,
             "page_obj": page,
             "batches": page.object_list,
             "statuses": Batch._meta.get_field("status").choices,
+            "live": any(batch.status in LIVE_STATUSES for batch in page.object_list),
+            "filtered": any(
+                self.request.GET.get(key)
+                for key in ("q", "status", "created_after", "created_before")
+            ),
+            "per_page_choices": PER_PAGE_CHOICES,
         }
 
 
 class BatchForm(forms.Form):
-    name = forms.CharField(max_length=200, required=False)
+    name = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="Optional; the file name is used when you leave it empty.",
+    )
     file = forms.FileField(
-        required=False, help_text="CSV or XLSX with a header row naming an ISBN and a cost column."
+        required=False,
+        label="Sheet (CSV or XLSX)",
+        help_text="A header row naming an ISBN column and a cost column.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.tsv,.txt,.xlsx"}),
     )
     lines = forms.CharField(
         required=False,
@@ -63,6 +85,7 @@ class BatchForm(forms.Form):
     config = forms.ModelChoiceField(
         queryset=BusinessConfig.objects.none(),
         required=False,
+        label="Configuration",
         empty_label="My default (or the built-in defaults)",
     )
     condition = forms.ChoiceField(
@@ -77,6 +100,8 @@ class BatchForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.has_error("file"):  # e.g. an empty upload: one message, at the field
+            return data
         upload, lines = data.get("file"), (data.get("lines") or "").strip()
         if bool(upload) == bool(lines):
             raise forms.ValidationError("Upload a sheet or paste lines (one of the two).")
@@ -103,7 +128,8 @@ class BatchForm(forms.Form):
                     max_rows=settings.SHEET_MAX_ROWS,
                 )
         except SheetError as exc:
-            self.add_error("file" if upload else "lines", str(exc))
+            message = str(exc)
+            self.add_error("file" if upload else "lines", message[:1].upper() + message[1:])
         return data
 
 
@@ -126,11 +152,35 @@ def batch_create_view(request):
         messages.success(
             request,
             f"{batch.items_total} books accepted"
-            + (f", {rejected} rows rejected (listed below)" if rejected else "")
-            + ". Analysis has started.",
+            + (f", {rejected} rows rejected (listed under Sheet rows)" if rejected else "")
+            + ". The analysis runs in the background.",
         )
         return redirect(batch)
-    return render(request, "batches/batch_form.html", {"form": form, "nav": "new"})
+    return render(
+        request,
+        "batches/batch_form.html",
+        {
+            "form": form,
+            "nav": "new",
+            "max_rows": settings.SHEET_MAX_ROWS,
+            "max_mb": settings.SHEET_MAX_BYTES // 1_048_576,
+        },
+    )
+
+
+# The "Sheet rows" tabs of the batch page: every row of the upload, by what became of it.
+ROW_TABS = {
+    "rejected": ("Rejected", (ItemStatus.INVALID,)),
+    "accepted": ("Accepted", ANALYSABLE_ITEM_STATUSES),
+    "not_found": ("Not found on Amazon", (ItemStatus.NOT_FOUND,)),
+    "errors": ("Lookup errors", (ItemStatus.ERROR,)),
+    "merged": ("Merged", (ItemStatus.MERGED,)),
+}
+
+
+def live_context(batch: Batch) -> dict:
+    """What the live part of the batch page shows (the page and the htmx fragment share it)."""
+    return {"batch": batch, "summary": batch.summary(), "live": batch.status in LIVE_STATUSES}
 
 
 class BatchDetailView(OwnedMixin, DetailView):
@@ -143,43 +193,73 @@ class BatchDetailView(OwnedMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         batch = self.object
+        # The table's query, in the API's vocabulary; Balanced is the view when none is asked.
         params = self.request.GET.copy()
         params.setlist("batch", [str(batch.pk)])
-        params.setdefault("view", "balanced")
+        if not params.get("view") and not params.get("ordering"):
+            params["view"] = "balanced"
         filterset = AnalysisFilterSet(params, queryset=batch.analyses.all())
         analyses = filterset.qs if filterset.is_valid() else filterset.queryset.none()
         page = paginate(self.request, analyses)
-        rejected = batch.items.rejected().order_by("line_number")
-        query = self.request.GET.copy()
-        query.pop("page", None)
+        # The export repeats the table's query (filters, view or ordering), every page of it.
+        export = params.copy()
+        for key in ("batch", "page", "rows", "rows_page", "per_page"):
+            export.pop(key, None)
+        for key in [k for k, v in export.lists() if not any(v)]:
+            export.pop(key)
         return {
-            "batch": batch,
+            **live_context(batch),
             "nav": "batches",
-            "summary": batch.summary(),
             "filterset": filterset,
             "page_obj": page,
             "analyses": page.object_list,
             "current_view": params.get("view") if not params.get("ordering") else "",
             "ordering": params.get("ordering", ""),
-            "export_query": query.urlencode(),
-            "rejected_page": paginate(self.request, rejected, per_page=20, param="rejected_page"),
+            "export_query": export.urlencode(),
+            "filtered": any(
+                self.request.GET.get(name)
+                for name in filterset.filters
+                if name not in ("batch", "view", "ordering")
+            ),
             "configs": BusinessConfig.objects.for_user(self.request.user),
-            "live": batch.status in ("PENDING", "PROCESSING"),
             "recommendations": ["BUY", "REVIEW", "SKIP"],
             "risk_levels": ["LOW", "MEDIUM", "HIGH"],
+            "per_page_choices": PER_PAGE_CHOICES,
+            **self.sheet_rows(batch),
+        }
+
+    def sheet_rows(self, batch: Batch) -> dict:
+        by_status = {
+            row["status"]: row["n"]
+            for row in batch.items.order_by().values("status").annotate(n=Count("id"))
+        }
+        tabs = [
+            {"key": key, "label": label, "count": sum(by_status.get(s, 0) for s in statuses)}
+            for key, (label, statuses) in ROW_TABS.items()
+        ]
+        tabs = [tab for tab in tabs if tab["count"] or tab["key"] in ("rejected", "accepted")]
+        current = self.request.GET.get("rows")
+        if current not in ROW_TABS:
+            current = "rejected" if by_status.get(ItemStatus.INVALID) else "accepted"
+        items = (
+            batch.items.filter(status__in=ROW_TABS[current][1])
+            .select_related("analysis")
+            .order_by("line_number", "id")
+        )
+        return {
+            "row_tabs": tabs,
+            "current_rows": current,
+            "rows_page": paginate(self.request, items, per_page=20, param="rows_page"),
         }
 
 
 @login_required
 def batch_progress_view(request, pk):
-    """The live progress fragment (htmx polls it); asks for a full refresh when the run ends."""
+    """The live part of the page (htmx polls it); asks for a full refresh when the run ends so
+    the table and the charts show the results."""
     batch = get_object_or_404(Batch.objects.for_user(request.user), pk=pk)
-    response = render(
-        request,
-        "batches/_progress.html",
-        {"batch": batch, "summary": batch.summary(), "live": not batch.is_terminal},
-    )
-    if batch.is_terminal and request.GET.get("was_live"):
+    response = render(request, "batches/_progress.html", live_context(batch))
+    if batch.status not in LIVE_STATUSES and request.GET.get("was_live"):
         response["HX-Refresh"] = "true"
     return response
 
@@ -191,9 +271,14 @@ def batch_charts_view(request, pk):
     return JsonResponse(charts.batch_charts(batch))
 
 
+BATCH_ACTIONS = ("cancel", "rerun", "rescore", "delete")
+
+
 @require_POST
 @login_required
 def batch_action_view(request, pk, action):
+    if action not in BATCH_ACTIONS:
+        raise Http404("No such action.")
     batch = get_object_or_404(Batch.objects.for_user(request.user), pk=pk)
     try:
         if action == "cancel":
@@ -205,24 +290,28 @@ def batch_action_view(request, pk, action):
         elif action == "rescore":
             config = None
             if request.POST.get("config"):
-                config = get_object_or_404(
-                    BusinessConfig.objects.for_user(request.user), pk=request.POST["config"]
-                )
+                try:
+                    config = BusinessConfig.objects.for_user(request.user).get(
+                        pk=request.POST["config"]
+                    )
+                except (BusinessConfig.DoesNotExist, ValueError, forms.ValidationError):
+                    messages.error(request, "That configuration does not exist.")
+                    return redirect(batch)
             batch_rescore_start(batch=batch, config=config)
             messages.success(
                 request,
                 f"Re-scoring with {config.name if config else 'your default settings'} "
                 "(stored market data, no Keepa tokens).",
             )
-        elif action == "delete":
+        else:
             name = batch.name
-            batch.delete()
+            batch_delete(batch=batch)
             messages.success(request, f"Batch '{name}' deleted.")
             return redirect("batches:batch_list")
-        else:
-            return HttpResponse(status=404)
-    except (BatchTransitionError, ConfigInvalid) as exc:
+    except BatchTransitionError as exc:
         messages.error(request, str(exc))
+    except ConfigInvalid as exc:
+        messages.error(request, f"Cannot re-score: {exc}.")
     return redirect(batch)
 
 
@@ -233,5 +322,5 @@ def batch_export_view(request, pk):
     try:
         return exports.export_response(batch, request.GET)
     except exports.ExportError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, f"Cannot export: {exc}.")
         return redirect(reverse("batches:batch_detail", args=[batch.pk]))

@@ -38,13 +38,15 @@ class BusinessConfigSerializer(serializers.ModelSerializer):
 
     def validate_config_data(self, value):
         from analyses.engine import ConfigError, validate_config
+        from analyses.engine.config import NON_FIELD
 
-        if value is None:
-            value = {}
         try:
             validate_config(value)
         except ConfigError as exc:
-            raise serializers.ValidationError(exc.errors) from exc
+            # Errors keyed by the setting's dotted path (`config_data.thresholds.min_roi_pct`);
+            # one about the whole configuration is the field's own.
+            whole = exc.errors.pop(NON_FIELD, None)
+            raise serializers.ValidationError([whole] if whole else exc.errors) from exc
         return value
 
     def get_effective(self, config) -> dict:

@@ -107,6 +107,8 @@ class AnalysisCreateSerializer(serializers.ModelSerializer):
             "target_price_data",
         ]  # fmt: skip
         extra_kwargs = {"asin": {"required": False}, "title": {"required": False}}
+        # A duplicate (batch, identifier) is a conflict (409, in `create`), not invalid input.
+        validators: list = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,6 +132,13 @@ class AnalysisCreateSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         reasons = validated_data.pop("reasons", None)
         batch = validated_data["batch"]
+        duplicate = Conflict(
+            f"Batch {batch.pk} already has an analysis for {validated_data['isbn_or_asin']}."
+        )
+        if Analysis.objects.filter(
+            batch=batch, isbn_or_asin=validated_data["isbn_or_asin"]
+        ).exists():
+            raise duplicate
         if not validated_data.get("recommendation"):
             validated_data["recommendation"] = Recommendation.REVIEW
             reasons = reasons or [
@@ -143,7 +152,5 @@ class AnalysisCreateSerializer(serializers.ModelSerializer):
                     reasons=[dict(r) for r in reasons or []],
                     **validated_data,
                 )
-        except IntegrityError as exc:
-            raise Conflict(
-                f"Batch {batch.pk} already has an analysis for {validated_data['isbn_or_asin']}."
-            ) from exc
+        except IntegrityError as exc:  # the same book stored by a concurrent request
+            raise duplicate from exc

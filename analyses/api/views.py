@@ -1,4 +1,3 @@
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -6,7 +5,7 @@ from rest_framework.response import Response
 from analyses.api.serializers import AnalysisCreateSerializer, AnalysisSerializer
 from analyses.filtersets import AnalysisFilterSet
 from analyses.models import Analysis
-from arbitragevault.api import UserScopedMixin
+from arbitragevault.api import FilterBackend, UserScopedMixin
 
 
 class AnalysisViewSet(
@@ -20,7 +19,7 @@ class AnalysisViewSet(
 
     queryset = Analysis.objects.all()
     serializer_class = AnalysisSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = AnalysisFilterSet
 
     @extend_schema(request=AnalysisCreateSerializer, responses={201: AnalysisSerializer})

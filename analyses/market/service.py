@@ -40,6 +40,7 @@ from analyses.market.errors import (
 from analyses.market.parser import NOT_RETURNED, ParsedProduct, parse_product
 from analyses.market.wire import MAX_PER_CALL
 from analyses.models import MarketProduct
+from arbitragevault.bulk import bulk_upsert
 
 logger = logging.getLogger(__name__)
 
@@ -218,27 +219,26 @@ class MarketService:
 
     def _save(self, answers: dict[str, ParsedProduct], now: datetime) -> None:
         rows = [
-            MarketProduct(
-                source=self.source,
-                domain=self.domain,
-                lookup_key=key,
-                asin=(parsed.asin or "")[:10],
-                found=parsed.found,
-                snapshot=(
+            {
+                "source": self.source,
+                "domain": self.domain,
+                "lookup_key": key,
+                "asin": (parsed.asin or "")[:10],
+                "found": parsed.found,
+                "snapshot": (
                     parsed.snapshot.to_dict()
                     if parsed.snapshot is not None
                     else {"reason": parsed.reason, "product_type": parsed.product_type}
                 ),
-                history=parsed.history if parsed.found else {},
-                fetched_at=now,
-            )
+                "history": parsed.history if parsed.found else {},
+                "fetched_at": now,
+            }
             for key, parsed in answers.items()
         ]
         with transaction.atomic():
-            MarketProduct.objects.bulk_create(
+            bulk_upsert(
+                MarketProduct,
                 rows,
-                batch_size=500,
-                update_conflicts=True,
                 unique_fields=["source", "domain", "lookup_key"],
                 update_fields=["asin", "found", "snapshot", "history", "fetched_at", "updated_at"],
             )

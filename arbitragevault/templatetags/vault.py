@@ -1,9 +1,11 @@
 """Template helpers of the dashboard: URLs that keep the current filters, money and numbers."""
 
-from decimal import Decimal
+import re
+from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -27,6 +29,12 @@ def page_url(context, param, number):
 
 
 @register.simple_tag(takes_context=True)
+def per_page_url(context, per_page):
+    """Another page size; back to the first page, so the rows in view stay meaningful."""
+    return url_with(context, per_page=per_page, page=None)
+
+
+@register.simple_tag(takes_context=True)
 def sort_url(context, field):
     """Click once for descending, again for ascending; resets the page and the view."""
     current = context["request"].GET.get("ordering", "")
@@ -44,44 +52,76 @@ def sort_mark(context, field):
     return ""
 
 
+@register.simple_tag(takes_context=True)
+def sort_aria(context, field):
+    """aria-sort on a column header, for screen readers."""
+    current = context["request"].GET.get("ordering", "")
+    if current == f"-{field}":
+        return mark_safe('aria-sort="descending"')
+    if current == field:
+        return mark_safe('aria-sort="ascending"')
+    return ""
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
 @register.filter
 def money(value):
-    """$1,234.50; an em dash when there is no value (never a fake zero)."""
-    if value is None or value == "":
+    """$1,234.50 and −$3.92; an em dash when there is no value (never a fake zero)."""
+    value = _decimal(value)
+    if value is None:
         return "—"
-    value = Decimal(value)
     sign = "−" if value < 0 else ""
     return f"{sign}${abs(value):,.2f}"
 
 
 @register.filter
 def signed_money(value):
-    if value is None or value == "":
+    if _decimal(value) is None:
         return "—"
-    css = "neg" if Decimal(value) < 0 else "pos"
+    css = "neg" if _decimal(value) < 0 else "pos"
     return format_html('<span class="{}">{}</span>', css, money(value))
 
 
 @register.filter
 def pct(value):
-    if value is None or value == "":
+    value = _decimal(value)
+    if value is None:
         return "—"
-    return f"{Decimal(value):,.2f}%"
+    return f"{'−' if value < 0 else ''}{abs(value):,.2f}%"
 
 
 @register.filter
 def roi(value):
     """ROI is clamped to ±9,999.99 % (DOMAIN.md §5): say so rather than print a false figure."""
-    if value is None or value == "":
+    value = _decimal(value)
+    if value is None:
         return "—"
-    value = Decimal(value)
     if abs(value) >= Decimal("9999.99"):
-        return f"{'≥' if value > 0 else '≤'} {value:,.2f}%"
-    return f"{value:,.2f}%"
+        return f"{'≥' if value > 0 else '≤ −'} {abs(value):,.2f}%"
+    return f"{'−' if value < 0 else ''}{abs(value):,.2f}%"
 
 
 @register.filter
 def number(value, places=0):
-    if value is None or value == "":
+    value = _decimal(value)
+    if value is None:
         return "—"
-    return f"{Decimal(value):,.{int(places)}f}"
+    return f"{'−' if value < 0 else ''}{abs(value):,.{int(places)}f}"
+
+
+_LINE_PREFIX = re.compile(r"^line \d+:\s*")
+
+
+@register.filter
+def without_line_prefix(message):
+    """Row errors start with "line N:" for exports and the API; the table has a Line column."""
+    text = _LINE_PREFIX.sub("", message or "")
+    return text[:1].upper() + text[1:]

@@ -83,23 +83,26 @@ class _ConfigField(serializers.PrimaryKeyRelatedField):
         return BusinessConfig.objects.for_user(self.context["request"].user)
 
 
-class BatchCreateSerializer(serializers.Serializer):
-    """JSON body or multipart form; exactly one of `items` and `file`."""
+class BatchCreateFieldsSerializer(serializers.Serializer):
+    """What a new batch may say besides its books."""
 
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     config = _ConfigField(required=False, allow_null=True, pk_field=serializers.UUIDField())
     condition = serializers.ChoiceField(choices=Condition.choices, default=Condition.USED)
     run = serializers.BooleanField(default=True)
-    items = BatchItemInputSerializer(many=True, required=False)
-    file = serializers.FileField(required=False)
 
-    def validate(self, attrs):
-        if ("items" in attrs) == ("file" in attrs):
-            raise serializers.ValidationError(
-                {"items": ["give either items (JSON) or a file (multipart), not both or neither"]}
-            )
-        return attrs
+
+class BatchCreateFromItemsSerializer(BatchCreateFieldsSerializer):
+    """JSON: the books as a list (each row checked by the sheet rules, kept if invalid)."""
+
+    items = BatchItemInputSerializer(many=True)
+
+
+class BatchCreateFromFileSerializer(BatchCreateFieldsSerializer):
+    """Multipart form: the books as a CSV or XLSX sheet in `file`."""
+
+    file = serializers.FileField()
 
 
 class BatchStatusSerializer(serializers.Serializer):

@@ -1,19 +1,20 @@
 from django.conf import settings
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.services import ConfigInvalid
 from analyses import exports
 from analyses.filtersets import AnalysisFilterSet
-from arbitragevault.api import Conflict, PayloadTooLarge, UserScopedMixin
+from arbitragevault.api import Conflict, FilterBackend, PayloadTooLarge, UserScopedMixin
 from batches.api.serializers import (
     BatchCreatedSerializer,
-    BatchCreateSerializer,
+    BatchCreateFromFileSerializer,
+    BatchCreateFromItemsSerializer,
     BatchDetailSerializer,
     BatchItemSerializer,
     BatchRescoreSerializer,
@@ -33,6 +34,14 @@ from batches.services import (
 from batches.sheets import SheetError, parse_sheet, rows_from_items
 
 
+class ExportNegotiation(DefaultContentNegotiation):
+    """An export's file type comes from `?format=`, whatever the Accept header says (a client
+    asking for text/csv must not get a 406); its errors answer JSON like every other."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class BatchViewSet(
     UserScopedMixin,
     mixins.ListModelMixin,
@@ -44,17 +53,17 @@ class BatchViewSet(
 
     queryset = Batch.objects.all()
     serializer_class = BatchSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = BatchFilterSet
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]
 
     def get_serializer_class(self):
         return BatchDetailSerializer if self.action == "retrieve" else BatchSerializer
 
     @extend_schema(
         request={
-            "application/json": BatchCreateSerializer,
-            "multipart/form-data": BatchCreateSerializer,
+            "application/json": BatchCreateFromItemsSerializer,
+            "multipart/form-data": BatchCreateFromFileSerializer,
         },
         responses={201: BatchCreatedSerializer},
         description="Create a batch from JSON `items` or a multipart `file` (CSV or XLSX). "
@@ -68,7 +77,15 @@ class BatchViewSet(
                 f"The file is {upload.size / 1_048_576:.1f} MB; the limit is "
                 f"{settings.SHEET_MAX_BYTES / 1_048_576:.0f} MB."
             )
-        serializer = BatchCreateSerializer(data=request.data, context={"request": request})
+        given = set(request.data.keys()) if hasattr(request.data, "keys") else set()
+        if ("items" in given) == ("file" in given):
+            raise exceptions.ValidationError(
+                {"items": ["give either items (JSON) or a file (multipart), not both or neither"]}
+            )
+        serializer_class = (
+            BatchCreateFromFileSerializer if "file" in given else BatchCreateFromItemsSerializer
+        )
+        serializer = serializer_class(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
@@ -107,7 +124,7 @@ class BatchViewSet(
         batch_delete(batch=instance)
 
     @extend_schema(request=BatchStatusSerializer, responses={200: BatchSerializer})
-    @action(detail=True, methods=["patch"], url_path="status")
+    @action(detail=True, methods=["patch"], url_path="status", parser_classes=[JSONParser])
     def set_status(self, request, pk=None):
         """Move the batch along DOMAIN.md §12; an impossible transition answers 409."""
         batch = self.get_object()
@@ -127,7 +144,7 @@ class BatchViewSet(
         return Response(BatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=BatchRescoreSerializer, responses={202: BatchSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def rescore(self, request, pk=None):
         """Recompute every analysis from stored market data with another configuration."""
         batch = self.get_object()
@@ -174,7 +191,13 @@ class BatchViewSet(
             (200, exports.XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY),
         },
     )
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        content_negotiation_class=ExportNegotiation,
+    )
     def export(self, request, pk=None):
         """The analyses exactly as filtered and ordered (the analyses list's parameters), or
         the rejected rows; CSV streamed, XLSX built in a temporary file."""

@@ -5,8 +5,11 @@
   var money = function (v) { return (v < 0 ? "−$" : "$") + Math.abs(v).toFixed(2); };
 
   function batch(url, bookUrlTemplate) {
-    fetch(url, { credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.json();
+      })
       .then(function (data) {
         var roi = document.getElementById("roi-chart");
         if (roi) {
@@ -61,6 +64,13 @@
             note.textContent = "Showing the " + data.scatter.shown + " best-scored of " + data.scatter.total + " books with a price.";
           }
         }
+      })
+      .catch(function () {
+        document.querySelectorAll("#roi-chart, #scatter-chart").forEach(function (canvas) {
+          var box = canvas.parentNode;
+          box.classList.add("chart-failed");
+          box.textContent = "The chart could not be loaded. Reload the page to try again.";
+        });
       });
   }
 
@@ -94,10 +104,15 @@
         yAxisID: isRank ? "rank" : "price"
       });
     });
-    var fmtDate = function (ms) { return new Date(ms).toISOString().slice(0, 10); };
     var times = [];
     datasets.forEach(function (d) { d.data.forEach(function (p) { times.push(p.x); }); });
     var xMin = Math.min.apply(null, times), xMax = Math.max.apply(null, times);
+    // A listing tracked for a few days only: show the hours, or every tick reads the same date.
+    var short = xMax - xMin < 3 * 86400000;
+    var fmtDate = function (ms) {
+      var iso = new Date(ms).toISOString();
+      return short ? iso.slice(5, 10) + " " + iso.slice(11, 16) : iso.slice(0, 10);
+    };
     new Chart(canvas, {
       type: "line",
       data: { datasets: datasets },

@@ -131,7 +131,7 @@ def test_partial_chunk_failure_marks_only_that_chunk(service, fake_keepa):
 
 def test_a_rejected_call_is_retried_one_identifier_at_a_time(service, fake_keepa):
     good = ids(found_isbn10s(2))
-    bad = Identifier("BAD", "ASIN", "BAD", "asin", "B0BAD!!!!!")
+    bad = Identifier("BAD", "ASIN", "B0BAD!!!!!")  # slips past parsing: Keepa rejects it
     result = service.fetch([good[0], bad, good[1]], now=PINNED_NOW)
     assert set(result.records) == {g.lookup_value for g in good}
     assert result.errors[bad.lookup_value].kind == "rejected"
