@@ -105,3 +105,51 @@ def bulk_upsert(
             f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
         )
         cursor.execute(f"DELETE FROM {temp}")
+
+
+def bulk_update(model, rows: list[dict], *, fields: list[str], using: str = "default") -> None:
+    """Sets `fields` on existing rows, each given as {"id": pk, field attname: value, …}.
+
+    PostgreSQL: COPY the new values into a temporary table of just those columns, then one
+    UPDATE … FROM (Django's bulk_update writes a CASE per column per row). Elsewhere:
+    bulk_update.
+    """
+    if not rows:
+        return
+    connection = connections[using]
+    meta = model._meta
+    chosen = [meta.get_field(name) for name in fields]
+    if connection.vendor != "postgresql":
+        objects = [model(**row) for row in rows]
+        model.objects.using(using).bulk_update(objects, [f.name for f in chosen], batch_size=500)
+        return
+    quote = connection.ops.quote_name
+    table, pk = quote(meta.db_table), meta.pk
+    temp = quote(f"tmp_update_{meta.db_table}")
+    all_fields = [pk, *chosen]
+    definitions = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in all_fields)
+    is_json = [f.get_internal_type() == "JSONField" for f in all_fields]
+    names = [f.attname for f in all_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} ({definitions})")
+        with cursor.copy(
+            f"COPY {temp} ({', '.join(quote(f.column) for f in all_fields)}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        json.dumps(row[name])
+                        if json_column and row[name] is not None
+                        else row[name]
+                        for name, json_column in zip(names, is_json, strict=True)
+                    ]
+                )
+        # Without statistics the planner guesses the temporary table is large and joins it
+        # with a scan of the whole target table; analysed, it walks the primary key.
+        cursor.execute(f"ANALYZE {temp}")
+        assignments = ", ".join(f"{quote(f.column)} = t.{quote(f.column)}" for f in chosen)
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM {temp} AS t "
+            f"WHERE {table}.{quote(pk.column)} = t.{quote(pk.column)}"
+        )
+        cursor.execute(f"DELETE FROM {temp}")

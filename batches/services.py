@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import BusinessConfig
 from accounts.services import ConfigInvalid, config_resolve
 from analyses.models import Analysis, MarketSource
-from arbitragevault.bulk import bulk_insert, bulk_upsert
+from arbitragevault.bulk import bulk_insert, bulk_update, bulk_upsert
 from batches.models import (
     Batch,
     BatchItem,
@@ -493,6 +493,14 @@ def batch_rescore_start(*, batch: Batch, config: BusinessConfig | None, enqueue:
     return batch
 
 
+# What a re-score recomputes; identity, market data and cost stay as they are.
+RESCORE_FIELDS = [
+    "condition", "expected_sale_price", "fees", "profit", "roi_percent", "max_buy_price",
+    "velocity_score", "est_monthly_sales", "rank_snapshot", "offers_count", "risk_level",
+    "recommendation", "reasons", "balanced_score", "target_price_data", "updated_at",
+]  # fmt: skip
+
+
 def batch_rescore(*, batch_id, chunk_size: int = 2000) -> int:
     """Recomputes every analysis of a batch from its stored market snapshot with the batch's
     (new) frozen configuration: no Keepa call, no token. Returns the number re-scored."""
@@ -503,55 +511,57 @@ def batch_rescore(*, batch_id, chunk_size: int = 2000) -> int:
     config = _engine_config(batch.strategy_snapshot)
     as_of = timezone.localdate(batch.started_at or timezone.now())
     now = timezone.now()
-    done = 0
     rows = (
         Analysis.objects.filter(batch_id=batch.pk)
         .exclude(market_source=MarketSource.EXTERNAL)
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "item_id",
-            "isbn_or_asin",
-            "buy_price",
-            "condition",
-            "quantity",
-            "raw_keepa",
-            "market_source",
-            "market_fetched_at",
-        )
+        .values_list("pk", "buy_price", "condition", "quantity", "raw_keepa")
+        .iterator(chunk_size=chunk_size)  # one streamed query (a server-side cursor)
     )
-    last_pk = None
-    while True:
-        page = rows.filter(pk__gt=last_pk) if last_pk else rows
-        chunk = list(page[:chunk_size])
-        if not chunk:
-            break
-        last_pk = chunk[-1][0]
-        updated = []
-        for pk, item_id, ident, cost, condition, qty, raw, source, fetched_at in chunk:
-            snapshot = MarketSnapshot.from_dict(raw)
-            item_input = ItemInput(cost=cost, condition=condition, quantity=qty)
-            row = analysis_row(
-                analyze(snapshot, item_input, config, as_of),
-                batch=batch,
-                item_id=item_id,
-                isbn_or_asin=ident,
-                item_input=item_input,
-                snapshot=snapshot,
-                raw=raw,
-                source=source,
-                fetched_at=fetched_at,
-                now=now,
+    done = 0
+    for chunk in _chunks(rows, chunk_size):
+        updates = []
+        for pk, cost, condition, quantity, raw in chunk:
+            item = ItemInput(cost=cost, condition=condition, quantity=quantity)
+            result = analyze(MarketSnapshot.from_dict(raw), item, config, as_of)
+            updates.append(
+                {
+                    "id": pk,
+                    "condition": result.condition,
+                    "expected_sale_price": result.expected_sale_price,
+                    "fees": result.fees,
+                    "profit": result.profit,
+                    "roi_percent": result.roi_percent,
+                    "max_buy_price": result.max_buy_price,
+                    "velocity_score": result.velocity_score,
+                    "est_monthly_sales": result.est_monthly_sales,
+                    "rank_snapshot": result.rank_snapshot,
+                    "offers_count": result.offers_count,
+                    "risk_level": result.risk_level,
+                    "recommendation": result.recommendation,
+                    "reasons": result.reason_dicts(),
+                    "balanced_score": result.balanced_score,
+                    "target_price_data": result.explanation(),
+                    "updated_at": now,
+                }
             )
-            row["id"] = pk
-            updated.append(row)
         with transaction.atomic():
-            _upsert_analyses(updated)
-        done += len(updated)
+            bulk_update(Analysis, updates, fields=RESCORE_FIELDS)
+        done += len(updates)
     Batch.objects.filter(pk=batch.pk, status=BatchStatus.PROCESSING).update(
         status=BatchStatus.COMPLETED, finished_at=timezone.now(), updated_at=timezone.now()
     )
     return done
+
+
+def _chunks(iterable, size: int):
+    chunk = []
+    for row in iterable:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def batch_delete(*, batch: Batch) -> None:

@@ -34,9 +34,18 @@ def free_port() -> int:
 
 def start_fake(port: int) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "analyses.market.fake.server", "--port", str(port),
-         "--refill-rate", "1000000"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "analyses.market.fake.server",
+            "--port",
+            str(port),
+            "--refill-rate",
+            "1000000",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     for _ in range(100):
         try:
@@ -49,7 +58,10 @@ def start_fake(port: int) -> subprocess.Popen:
 
 def setup_django(keepa_url: str | None) -> None:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        print("warning: DATABASE_URL is not PostgreSQL; the targets are for PostgreSQL", file=sys.stderr)
+        print(
+            "warning: DATABASE_URL is not PostgreSQL; the targets are for PostgreSQL",
+            file=sys.stderr,
+        )
     if keepa_url:
         os.environ.update(
             MARKET_DATA_SOURCE="keepa", KEEPA_API_KEY="fake-keepa-key", KEEPA_API_URL=keepa_url
@@ -106,15 +118,21 @@ def cmd_run(args) -> None:
         for label in ("cold cache (every book from the fake Keepa over HTTP)", "warm cache"):
             out = StringIO()
             started = time.perf_counter()
-            call_command("import_batch", str(path), "--user", user.email, "--run", "--json",
-                         stdout=out)
+            call_command(
+                "import_batch", str(path), "--user", user.email, "--run", "--json", stdout=out
+            )
             elapsed = time.perf_counter() - started
             summary = json.loads(out.getvalue().strip().splitlines()[-1])
             batch = Batch.objects.get(pk=summary["batch_id"])
             report(
-                "import_batch --run", rows=args.rows, cache=label, seconds=round(elapsed, 2),
+                "import_batch --run",
+                rows=args.rows,
+                cache=label,
+                seconds=round(elapsed, 2),
                 items_per_second=round(batch.items_total / elapsed),
-                status=batch.status, items=batch.items_total, tokens=batch.tokens_spent,
+                status=batch.status,
+                items=batch.items_total,
+                tokens=batch.tokens_spent,
             )
     finally:
         if fake is not None:
@@ -135,9 +153,15 @@ def cmd_import(args) -> None:
         parsed = time.perf_counter()
         batch = batch_create(user=user, name=f"import {attempt}", sheet=sheet, enqueue=False)
         done = time.perf_counter()
-        report("import alone (parse + create)", rows=args.rows, bytes=len(data),
-               parse_seconds=round(parsed - started, 2), create_seconds=round(done - parsed, 2),
-               seconds=round(done - started, 2), items=batch.items_total)
+        report(
+            "import alone (parse + create)",
+            rows=args.rows,
+            bytes=len(data),
+            parse_seconds=round(parsed - started, 2),
+            create_seconds=round(done - parsed, 2),
+            seconds=round(done - started, 2),
+            items=batch.items_total,
+        )
 
 
 def cmd_rescore(args) -> None:
@@ -158,9 +182,12 @@ def cmd_rescore(args) -> None:
         .first()
     )
     if batch is None:
-        raise SystemExit(f"no completed batch with {args.rows} analyses: run `run --rows {args.rows}`")
+        raise SystemExit(
+            f"no completed batch with {args.rows} analyses: run `run --rows {args.rows}`"
+        )
     strict, _ = BusinessConfig.objects.get_or_create(
-        user=batch.user, name="bench strict",
+        user=batch.user,
+        name="bench strict",
         defaults={"config_data": {"thresholds": {"min_roi_pct": 80}}},
     )
     for config in (None, strict):
@@ -169,8 +196,13 @@ def cmd_rescore(args) -> None:
         count = batch_rescore(batch_id=batch.pk)
         elapsed = time.perf_counter() - started
         batch.refresh_from_db()
-        report("re-score", analyses=count, config=config.name if config else "default",
-               seconds=round(elapsed, 2), analyses_per_second=round(count / elapsed))
+        report(
+            "re-score",
+            analyses=count,
+            config=config.name if config else "default",
+            seconds=round(elapsed, 2),
+            analyses_per_second=round(count / elapsed),
+        )
 
 
 def main() -> None:

@@ -2,7 +2,8 @@
 --messy the things real sheets contain (bad checksums, blank lines, duplicates, odd prices).
 
     python bench/make_sheet.py --rows 10000 --out /tmp/sheet-10k.csv [--messy] [--seed 7]
-    python bench/make_sheet.py --rows 300 --messy --repeat 0.05 --out sample_data/demo-library-sale.csv
+    python bench/make_sheet.py --rows 300 --messy --repeat 0.04 \
+        --out sample_data/demo-library-sale.csv
 """
 
 import argparse
@@ -36,7 +37,7 @@ def random_isbn13(rng: random.Random, prefix: str = "978") -> str:
 def rows(count: int, *, messy: bool, repeat: float, seed: int):
     rng = random.Random(seed)
     seen: list[tuple[str, str, str]] = []
-    for n in range(count):
+    for _ in range(count):
         if seen and rng.random() < repeat:
             code, cost, condition = rng.choice(seen)  # the same book and cost again: merges
             yield [code, rng.choice(TITLES), cost, 1, condition]
