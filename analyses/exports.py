@@ -9,6 +9,8 @@ import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
+from django.db import connections
+
 from batches.models import BatchItem
 
 ANALYSIS_COLUMNS = [
@@ -38,6 +40,49 @@ def analysis_rows(queryset) -> Iterator[list]:
         row[title_at] = _safe_text(row[title_at])
         row.insert(reasons_at, ";".join(r.get("code", "") for r in reasons or ()))
         yield row
+
+
+def analyses_csv(queryset) -> Iterator[bytes]:
+    """The analyses of `queryset` as CSV bytes, in its order. PostgreSQL writes the CSV itself
+    (`COPY (query) TO STDOUT`, streamed in blocks): a million rows in seconds instead of a
+    minute of Python conversions. Other databases go through `analysis_rows`."""
+    if connections[queryset.db].vendor == "postgresql":
+        return _postgres_csv(queryset)
+    return iter_csv(ANALYSIS_COLUMNS, analysis_rows(queryset))
+
+
+# The rules of _safe_text and of the reasons join above, in SQL, for the COPY path.
+_SQL_TITLE = (
+    "CASE WHEN left(analyses_analysis.title, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
+    "THEN chr(39) || analyses_analysis.title ELSE analyses_analysis.title END"
+)
+_SQL_REASONS = (
+    "array_to_string(ARRAY(SELECT r ->> 'code' "
+    "FROM jsonb_array_elements(analyses_analysis.reasons) AS r), ';')"
+)
+
+
+def _postgres_csv(queryset) -> Iterator[bytes]:
+    import psycopg
+    from django.db.models.expressions import RawSQL
+
+    columns = {"title": "export_title", "reasons": "export_reasons"}
+    query = queryset.annotate(
+        export_title=RawSQL(_SQL_TITLE, ()), export_reasons=RawSQL(_SQL_REASONS, ())
+    ).values_list(*[columns.get(c, c) for c in ANALYSIS_COLUMNS])
+    sql, params = query.query.sql_with_params()
+    connection = connections[queryset.db]
+    connection.ensure_connection()
+    raw = connection.connection
+    # COPY takes no bind parameters: psycopg inlines them, quoted as literals.
+    statement = psycopg.ClientCursor(raw).mogrify(sql, params)
+    header = io.StringIO()
+    header.write("\ufeff")
+    csv.writer(header).writerow(ANALYSIS_COLUMNS)
+    yield header.getvalue().encode()
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT csv)") as copy:
+        for block in copy:
+            yield bytes(block)
 
 
 def rejected_rows(batch) -> Iterator[list]:
@@ -150,9 +195,8 @@ def export_response(batch, params):
         header, rows = ANALYSIS_COLUMNS, analysis_rows(queryset)
     filename = filename_for(batch, kind, fmt)
     if fmt == "csv":
-        response = StreamingHttpResponse(
-            iter_csv(header, rows), content_type="text/csv; charset=utf-8"
-        )
+        body = analyses_csv(queryset) if kind == "analyses" else iter_csv(header, rows)
+        response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
     return FileResponse(

@@ -92,3 +92,20 @@ def _params(**values):
     query = QueryDict(mutable=True)
     query.update(values)
     return query
+
+
+def test_the_database_csv_matches_the_python_csv():
+    """On PostgreSQL the CSV is written by COPY; it must read back exactly like the Python one."""
+    batch = BatchFactory()
+    AnalysisFactory(batch=batch, title='=cmd|" /C calc"!A0, "quoted", comma')
+    AnalysisFactory(batch=batch, title="", profit=None, roi_percent=None, reasons=[])
+    AnalysisFactory(
+        batch=batch,
+        reasons=[{"code": "roi_below_min", "message": "m"}, {"code": "risk_high", "message": "n"}],
+    )
+    queryset = exports.default_export_order(batch.analyses.all())
+    database = b"".join(exports.analyses_csv(queryset)).decode("utf-8-sig")
+    python = b"".join(exports.iter_csv(exports.ANALYSIS_COLUMNS, exports.analysis_rows(queryset)))
+    assert list(csv.reader(io.StringIO(database))) == list(
+        csv.reader(io.StringIO(python.decode("utf-8-sig")))
+    )

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from analyses.exports import (
     ANALYSIS_COLUMNS,
     REJECTED_COLUMNS,
+    analyses_csv,
     analysis_rows,
     default_export_order,
     iter_csv,
@@ -38,8 +39,11 @@ class Command(BaseCommand):
         batch = get_batch(batch_id)
         if options["rejected"]:
             header, rows = REJECTED_COLUMNS, rejected_rows(batch)
+            chunks = iter_csv(header, rows)
         else:
-            header, rows = ANALYSIS_COLUMNS, analysis_rows(self._analyses(batch, options["filter"]))
+            analyses = self._analyses(batch, options["filter"])
+            header, rows = ANALYSIS_COLUMNS, analysis_rows(analyses)
+            chunks = analyses_csv(analyses)
         output = options["output"]
         if options["format"] == "xlsx":
             if not output and sys.stdout.isatty():
@@ -53,7 +57,7 @@ class Command(BaseCommand):
             return
         target = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115
         try:
-            for chunk in iter_csv(header, rows):
+            for chunk in chunks:
                 target.write(chunk)
             target.flush()
         finally:
