@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 
 from batches.models import BatchItem
@@ -70,16 +71,19 @@ def _postgres_csv(queryset) -> Iterator[bytes]:
     query = queryset.annotate(
         export_title=RawSQL(_SQL_TITLE, ()), export_reasons=RawSQL(_SQL_REASONS, ())
     ).values_list(*[columns.get(c, c) for c in ANALYSIS_COLUMNS])
-    sql, params = query.query.sql_with_params()
+    header = io.StringIO()
+    header.write("\ufeff")
+    csv.writer(header).writerow(ANALYSIS_COLUMNS)
+    yield header.getvalue().encode()
+    try:
+        sql, params = query.query.sql_with_params()
+    except EmptyResultSet:  # a filter no row can match (e.g. rank_max=-1): the header alone
+        return
     connection = connections[queryset.db]
     connection.ensure_connection()
     raw = connection.connection
     # COPY takes no bind parameters: psycopg inlines them, quoted as literals.
     statement = psycopg.ClientCursor(raw).mogrify(sql, params)
-    header = io.StringIO()
-    header.write("\ufeff")
-    csv.writer(header).writerow(ANALYSIS_COLUMNS)
-    yield header.getvalue().encode()
     with raw.cursor() as cursor, cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT csv)") as copy:
         for block in copy:
             yield bytes(block)

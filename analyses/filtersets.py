@@ -55,8 +55,8 @@ class OrderingField(forms.CharField):
         bad = [t for t in terms if t.lstrip("-") not in self.allowed]
         if bad:
             raise forms.ValidationError(
-                f"unknown ordering {', '.join(bad)}; use one of {', '.join(self.allowed)} "
-                "(prefix '-' for descending)"
+                "unknown ordering %(bad)s; use one of %(allowed)s (prefix '-' for descending)",
+                params={"bad": ", ".join(bad), "allowed": ", ".join(self.allowed)},
             )
         return terms
 
@@ -75,8 +75,10 @@ class OrderingTermsFilter(filters.Filter):
 
 class AnalysisFilterSet(filters.FilterSet):
     batch = filters.UUIDFilter(field_name="batch_id", help_text="Only this batch.")
-    recommendation = filters.MultipleChoiceFilter(choices=Recommendation.choices)
-    risk_level = filters.MultipleChoiceFilter(choices=RiskLevel.choices)
+    # distinct=False: no join can duplicate a row here, and DISTINCT would cost a sort on big
+    # lists (and clash on PostgreSQL with an ORDER BY expression that is not selected).
+    recommendation = filters.MultipleChoiceFilter(choices=Recommendation.choices, distinct=False)
+    risk_level = filters.MultipleChoiceFilter(choices=RiskLevel.choices, distinct=False)
     roi_min = filters.NumberFilter(field_name="roi_percent", lookup_expr="gte")
     roi_max = filters.NumberFilter(field_name="roi_percent", lookup_expr="lte")
     profit_min = filters.NumberFilter(field_name="profit", lookup_expr="gte")

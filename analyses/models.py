@@ -89,6 +89,7 @@ class Analysis(TimeStampedModel):
         # in the index for its ORDER BY, which SQLite cannot declare in an index.
         indexes = [
             models.Index(fields=["batch", "recommendation"], name="analysis_batch_rec_idx"),
+            models.Index(fields=["batch", "-created_at", "-id"], name="analysis_batch_created_idx"),
             models.Index(fields=["user", "-created_at", "-id"], name="analysis_user_created_idx"),
         ]
         constraints = [

@@ -1,4 +1,5 @@
-"""Analyses outside a batch: the quick lookup (the same receipt, nothing stored but the cache)."""
+"""Analyses outside a batch run: the quick lookup (the same receipt, nothing stored but the
+cache), and analyses computed elsewhere and stored through the API."""
 
 import re
 from dataclasses import dataclass, field
@@ -71,3 +72,43 @@ def lookup_books(*, user, text: str, cost: Decimal, condition: str, config=None,
             line.record.snapshot, ItemInput(cost=cost, condition=condition), engine_config, today
         )
     return lines
+
+
+class AnalysisDuplicate(ValueError):
+    """The batch already has an analysis for this book (the API answers 409)."""
+
+
+def analysis_create_external(*, batch, fields: dict):
+    """Stores an analysis computed outside ArbitrageVault (the seed's POST /analyses), marked
+    `external`; without a decision of its own it is REVIEW. The batch's `updated_at` records
+    that its analyses changed."""
+    from django.db import IntegrityError, transaction
+
+    from analyses.models import Analysis, MarketSource, Recommendation
+    from batches.models import Batch
+
+    fields = dict(fields)
+    reasons = fields.pop("reasons", None)
+    if not fields.get("recommendation"):
+        fields["recommendation"] = Recommendation.REVIEW
+        reasons = reasons or [
+            {"code": "external", "message": "Computed outside ArbitrageVault: review it."}
+        ]
+    duplicate = AnalysisDuplicate(
+        f"Batch {batch.pk} already has an analysis for {fields['isbn_or_asin']}."
+    )
+    if Analysis.objects.filter(batch=batch, isbn_or_asin=fields["isbn_or_asin"]).exists():
+        raise duplicate
+    try:
+        with transaction.atomic():
+            analysis = Analysis.objects.create(
+                user=batch.user,
+                batch=batch,
+                market_source=MarketSource.EXTERNAL,
+                reasons=[dict(r) for r in reasons or []],
+                **fields,
+            )
+            Batch.objects.filter(pk=batch.pk).update(updated_at=timezone.now())
+    except IntegrityError as exc:  # the same book stored by a concurrent request
+        raise duplicate from exc
+    return analysis

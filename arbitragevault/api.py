@@ -8,16 +8,18 @@ import logging
 import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
+security_logger = logging.getLogger("django.security.api")
 
 
 class Conflict(exceptions.APIException):
@@ -58,8 +60,7 @@ class PagePagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.page = _positive_int(request, "page", 1)
         self.per_page = _positive_int(request, "per_page", self.default_per_page, self.max_per_page)
-        count = getattr(view, "count_for_pagination", None)
-        self.total = count(queryset) if count else queryset.count()
+        self.total = queryset.count()
         start = (self.page - 1) * self.per_page
         if start >= self.total:
             return []
@@ -164,6 +165,13 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE when DRF first reads it.
+        exc = PayloadTooLarge("The request body is larger than the server accepts.")
+    elif isinstance(exc, SuspiciousOperation):
+        # Outside DRF, Django answers these 400 (e.g. too many form fields); so does the API.
+        security_logger.warning("API request refused: %s", exc)
+        exc = exceptions.ParseError("The request was refused as malformed.")
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("API error", exc_info=exc)
@@ -227,13 +235,12 @@ _ERROR_DESCRIPTIONS = {
     "404": "No such object among yours.",
     "406": "The Accept header asks for a type this endpoint cannot produce.",
     "409": "The request conflicts with the object's current state.",
-    "413": "The upload is larger than the limit.",
+    "413": "The upload (or the request body) is larger than the limit.",
     "415": "The request body's content type is not accepted here.",
     "429": "Too many requests; retry after the number of seconds in `Retry-After`.",
 }
 # Errors only some operations give, by operation id.
 _EXTRA_ERRORS = {
-    "api_v1_batches_create": ("413",),
     "api_v1_batches_status_partial_update": ("409",),
     "api_v1_batches_rescore_create": ("409",),
     "api_v1_analyses_create": ("409",),
@@ -244,6 +251,18 @@ _RETRY_AFTER = {
     "required": True,
     "description": "Seconds to wait before the next request.",
 }
+
+
+def require_bodies_with_required_fields(result, generator, request, public):
+    """drf-spectacular post-processing hook: a request body given as a plain schema (PATCH
+    …/status: drf-spectacular makes every PATCH serializer partial) is required when its
+    schema has required properties."""
+    for methods in result.get("paths", {}).values():
+        for operation in methods.values():
+            body = operation.get("requestBody")
+            if body and any(c.get("schema", {}).get("required") for c in body["content"].values()):
+                body["required"] = True
+    return result
 
 
 def add_error_responses(result, generator, request, public):
@@ -258,7 +277,7 @@ def add_error_responses(result, generator, request, public):
             codes = {"406", "429"}
             has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
             if "requestBody" in operation:
-                codes |= {"400", "415"}
+                codes |= {"400", "413", "415"}
             elif has_query:
                 codes.add("400")
             if {} not in operation.get("security", [{}]):  # credentials required
@@ -316,14 +335,7 @@ class UserScopedMixin:
         return queryset.for_user(self.request.user)
 
 
-class UserThrottle(UserRateThrottle):
-    """Per-user request rate (setting API_THROTTLE_RATE); anonymous callers by IP."""
-
-    def get_rate(self):
-        from django.conf import settings
-
-        return settings.API_THROTTLE_RATE
-
+class _RetryAfterMixin:
     def wait(self):
         """Seconds until the next request is allowed, always a number so a 429 always says
         `Retry-After` (DRF gives up when more requests are on record than the rate allows,
@@ -334,3 +346,23 @@ class UserThrottle(UserRateThrottle):
             oldest_in_the_way = self.history[min(self.num_requests, len(self.history)) - 1]
             wait = max(self.duration - (self.now - oldest_in_the_way), 1)
         return wait
+
+
+class UserThrottle(_RetryAfterMixin, UserRateThrottle):
+    """Per-user request rate (setting API_THROTTLE_RATE); anonymous callers by IP."""
+
+    def get_rate(self):
+        from django.conf import settings
+
+        return settings.API_THROTTLE_RATE
+
+
+class ScopedThrottle(_RetryAfterMixin, ScopedRateThrottle):
+    """A stricter rate for views with a `throttle_scope` (e.g. password attempts at
+    POST /api/v1/auth/token), from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]. Read at each
+    request: DRF's own class keeps the rates it saw at import."""
+
+    def get_rate(self):
+        from rest_framework.settings import api_settings
+
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)

@@ -46,8 +46,10 @@ def _task_worker_check() -> tuple[str, str]:
     from django_tasks_db.models import DBTaskResult
 
     limit = timedelta(seconds=getattr(settings, "HEALTH_TASK_BACKLOG_SECONDS", 300))
+    # `ready()`: tasks due now, including those enqueued without a delay (stored with the
+    # backend's "far future" run_after, which a plain `run_after <= now` would miss).
     oldest = (
-        DBTaskResult.objects.filter(status="READY", run_after__lte=timezone.now())
+        DBTaskResult.objects.ready()
         .order_by("enqueued_at")
         .values_list("enqueued_at", flat=True)
         .first()

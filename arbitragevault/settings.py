@@ -201,10 +201,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "arbitragevault.api.PagePagination",
     "DEFAULT_THROTTLE_CLASSES": ["arbitragevault.api.UserThrottle"],
+    # Views with a `throttle_scope` (arbitragevault.api.ScopedThrottle): password attempts.
+    "DEFAULT_THROTTLE_RATES": {"auth": "20/minute"},
     "EXCEPTION_HANDLER": "arbitragevault.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # A JSON API: only the batch upload (multipart `file`) adds a parser of its own.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "URL_FORMAT_OVERRIDE": None,  # `?format=csv` belongs to the export endpoint
     "COERCE_DECIMAL_TO_STRING": False,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -225,6 +228,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "arbitragevault.api.require_bodies_with_required_fields",
         "arbitragevault.api.add_error_responses",
     ],
 }

@@ -5,7 +5,7 @@ from batches.models import Batch, BatchItem, BatchStatus, ItemStatus
 
 
 class BatchFilterSet(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=BatchStatus.choices)
+    status = filters.MultipleChoiceFilter(choices=BatchStatus.choices, distinct=False)
     q = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Name contains.")
     created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -23,7 +23,7 @@ class BatchFilterSet(filters.FilterSet):
 
 
 class BatchItemFilterSet(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=ItemStatus.choices)
+    status = filters.MultipleChoiceFilter(choices=ItemStatus.choices, distinct=False)
 
     class Meta:
         model = BatchItem

@@ -1,14 +1,26 @@
 from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import BusinessConfig
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "Only what differs from GET /api/v1/configs/defaults; DOMAIN.md §9.",
+    }
+)
+class ConfigDataField(serializers.JSONField):
+    """A configuration: a JSON object, checked by the engine's schema (`validate_config`)."""
 
 
 class BusinessConfigSerializer(serializers.ModelSerializer):
     """A named configuration: `config_data` holds only what differs from the defaults;
     `effective` is the full configuration a run would use."""
 
-    config_data = serializers.JSONField(required=False)
+    config_data = ConfigDataField(required=False)
     effective = serializers.SerializerMethodField()
 
     class Meta:

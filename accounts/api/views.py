@@ -12,7 +12,7 @@ from accounts.api.serializers import (
 )
 from accounts.models import ApiToken, BusinessConfig
 from accounts.services import config_set_default
-from arbitragevault.api import UserScopedMixin
+from arbitragevault.api import ScopedThrottle, UserScopedMixin, UserThrottle
 
 
 class BusinessConfigViewSet(UserScopedMixin, viewsets.ModelViewSet):
@@ -54,6 +54,8 @@ class TokenCreateView(APIView):
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
+    # Password guessing: a stricter rate per address than the API's (REST_FRAMEWORK rates).
+    throttle_classes = [UserThrottle, ScopedThrottle]
     throttle_scope = "auth"
 
     @extend_schema(request=TokenRequestSerializer, responses={201: TokenCreatedSerializer})

@@ -1,10 +1,10 @@
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
 from analyses.engine.identifiers import InvalidIdentifier, parse_identifier
-from analyses.models import Analysis, MarketSource, Recommendation, RiskLevel
+from analyses.models import Analysis, Recommendation, RiskLevel
+from analyses.services import AnalysisDuplicate, analysis_create_external
 from arbitragevault.api import Conflict
 from batches.models import Batch, Condition
 
@@ -94,8 +94,8 @@ class AnalysisCreateSerializer(serializers.ModelSerializer):
     recommendation = serializers.ChoiceField(choices=Recommendation.choices, required=False)
     risk_level = serializers.ChoiceField(choices=RiskLevel.choices, required=False)
     reasons = ReasonSerializer(many=True, required=False)
-    raw_keepa = serializers.JSONField(required=False)
-    target_price_data = serializers.JSONField(required=False)
+    raw_keepa = serializers.DictField(required=False)
+    target_price_data = serializers.DictField(required=False)
 
     class Meta:
         model = Analysis
@@ -122,35 +122,11 @@ class AnalysisCreateSerializer(serializers.ModelSerializer):
         except InvalidIdentifier as exc:
             raise serializers.ValidationError(str(exc)) from exc
 
-    def validate_raw_keepa(self, value):
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("must be a JSON object")
-        return value
-
-    validate_target_price_data = validate_raw_keepa
-
     def create(self, validated_data):
-        reasons = validated_data.pop("reasons", None)
-        batch = validated_data["batch"]
-        duplicate = Conflict(
-            f"Batch {batch.pk} already has an analysis for {validated_data['isbn_or_asin']}."
-        )
-        if Analysis.objects.filter(
-            batch=batch, isbn_or_asin=validated_data["isbn_or_asin"]
-        ).exists():
-            raise duplicate
-        if not validated_data.get("recommendation"):
-            validated_data["recommendation"] = Recommendation.REVIEW
-            reasons = reasons or [
-                {"code": "external", "message": "Computed outside ArbitrageVault: review it."}
-            ]
         try:
-            with transaction.atomic():
-                return Analysis.objects.create(
-                    user=batch.user,
-                    market_source=MarketSource.EXTERNAL,
-                    reasons=[dict(r) for r in reasons or []],
-                    **validated_data,
-                )
-        except IntegrityError as exc:  # the same book stored by a concurrent request
-            raise duplicate from exc
+            return analysis_create_external(
+                batch=validated_data.pop("batch"),
+                fields=validated_data,
+            )
+        except AnalysisDuplicate as exc:
+            raise Conflict(str(exc)) from exc

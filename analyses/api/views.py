@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
@@ -8,6 +8,10 @@ from analyses.models import Analysis
 from arbitragevault.api import FilterBackend, UserScopedMixin
 
 
+@extend_schema_view(
+    # The filter takes any number (e.g. 1.5e5), as the other numeric filters do.
+    list=extend_schema(parameters=[OpenApiParameter("rank_max", float)]),
+)
 class AnalysisViewSet(
     UserScopedMixin,
     mixins.ListModelMixin,

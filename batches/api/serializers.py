@@ -72,10 +72,11 @@ class BatchCreatedSerializer(BatchDetailSerializer):
 
 class BatchItemInputSerializer(serializers.Serializer):
     # Loose on purpose: each item is validated by the sheet rules, which name line and field.
-    identifier = serializers.JSONField()
-    cost = serializers.JSONField()
-    quantity = serializers.JSONField(required=False)
-    condition = serializers.JSONField(required=False)
+    # Null is a blank cell: the row is kept, rejected with its line (DOMAIN.md §12).
+    identifier = serializers.JSONField(allow_null=True)
+    cost = serializers.JSONField(allow_null=True)
+    quantity = serializers.JSONField(required=False, allow_null=True)
+    condition = serializers.JSONField(required=False, allow_null=True)
 
 
 class _ConfigField(serializers.PrimaryKeyRelatedField):

@@ -9,7 +9,8 @@ from rest_framework.response import Response
 
 from accounts.services import ConfigInvalid
 from analyses import exports
-from analyses.filtersets import AnalysisFilterSet
+from analyses.filtersets import ORDERING_FIELDS, VIEWS
+from analyses.models import Recommendation, RiskLevel
 from arbitragevault.api import Conflict, FilterBackend, PayloadTooLarge, UserScopedMixin
 from batches.api.serializers import (
     BatchCreatedSerializer,
@@ -22,7 +23,7 @@ from batches.api.serializers import (
     BatchStatusSerializer,
 )
 from batches.filtersets import BatchFilterSet, BatchItemFilterSet
-from batches.models import Batch
+from batches.models import Batch, ItemStatus
 from batches.services import (
     BatchTransitionError,
     batch_create,
@@ -32,6 +33,24 @@ from batches.services import (
     batch_set_status,
 )
 from batches.sheets import SheetError, parse_sheet, rows_from_items
+
+_AS_IN_ANALYSES = "As in GET /api/v1/analyses."
+# The analyses list's filters (AnalysisFilterSet), which the export applies to its rows.
+ANALYSIS_FILTER_PARAMETERS = [
+    OpenApiParameter("recommendation", str, many=True, enum=Recommendation.values),
+    OpenApiParameter("risk_level", str, many=True, enum=RiskLevel.values),
+    *[
+        OpenApiParameter(name, float, description=_AS_IN_ANALYSES)
+        for name in ("roi_min", "roi_max", "profit_min", "velocity_min", "rank_max")
+    ],
+    OpenApiParameter("q", str, description="Identifier, ASIN or title contains."),
+    OpenApiParameter("view", str, enum=list(VIEWS), description=_AS_IN_ANALYSES),
+    OpenApiParameter(
+        "ordering",
+        str,
+        description=f"Comma-separated, '-' for descending: {', '.join(ORDERING_FIELDS)}.",
+    ),
+]
 
 
 class ExportNegotiation(DefaultContentNegotiation):
@@ -123,7 +142,18 @@ class BatchViewSet(
     def perform_destroy(self, instance):
         batch_delete(batch=instance)
 
-    @extend_schema(request=BatchStatusSerializer, responses={200: BatchSerializer})
+    @extend_schema(
+        # A plain schema: drf-spectacular would make the serializer partial, as for any PATCH,
+        # but `status` is required here.
+        request={
+            "application/json": {
+                "type": "object",
+                "properties": {"status": {"$ref": "#/components/schemas/BatchStatusEnum"}},
+                "required": ["status"],
+            }
+        },
+        responses={200: BatchSerializer},
+    )
     @action(detail=True, methods=["patch"], url_path="status", parser_classes=[JSONParser])
     def set_status(self, request, pk=None):
         """Move the batch along DOMAIN.md §12; an impossible transition answers 409."""
@@ -160,7 +190,9 @@ class BatchViewSet(
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("status", str, many=True, description="Item status filter."),
+            OpenApiParameter(
+                "status", str, many=True, enum=ItemStatus.values, description="Item status."
+            ),
         ],
         responses={200: BatchItemSerializer(many=True)},
     )
@@ -180,11 +212,7 @@ class BatchViewSet(
             OpenApiParameter(
                 "kind", str, enum=["analyses", "rejected"], description="Default analyses."
             ),
-            *[
-                OpenApiParameter(name, str, description="As in GET /api/v1/analyses.")
-                for name in AnalysisFilterSet.base_filters
-                if name != "batch"
-            ],
+            *ANALYSIS_FILTER_PARAMETERS,
         ],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),

@@ -109,3 +109,10 @@ def test_the_database_csv_matches_the_python_csv():
     assert list(csv.reader(io.StringIO(database))) == list(
         csv.reader(io.StringIO(python.decode("utf-8-sig")))
     )
+
+
+def test_a_filter_that_matches_nothing_exports_the_header_alone():
+    batch = BatchFactory()
+    AnalysisFactory(batch=batch)
+    body = b"".join(exports.analyses_csv(batch.analyses.filter(rank_snapshot__lte=-1)))
+    assert list(csv.reader(io.StringIO(body.decode("utf-8-sig")))) == [exports.ANALYSIS_COLUMNS]

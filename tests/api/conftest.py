@@ -18,10 +18,16 @@ COSTS = ("1.00", "3.00", "8.00")
 
 @pytest.fixture(autouse=True)
 def _api_settings(settings):
-    """Demo market data whatever the environment says; a throttle rate no test reaches by
-    accident; the throttle's history (in the cache) forgotten before and after each test."""
+    """Demo market data whatever the environment says; a fast password hasher (users are made
+    by the hundred); a throttle rate no test reaches by accident; the throttle's history (in
+    the cache) forgotten before and after each test."""
     settings.MARKET_DATA_SOURCE = "demo"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.API_THROTTLE_RATE = "10000/minute"
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"auth": "10000/minute"},
+    }
     cache.clear()
     yield
     cache.clear()
@@ -98,3 +104,61 @@ def error_of(response) -> dict:
     assert isinstance(body["error"]["code"], str) and body["error"]["code"]
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     return body["error"]
+
+
+# Every operation of the API on one of the first user's objects: (method, path, body).
+# `{batch}`, `{analysis}` and `{config}` are filled in with real ids (`owned_objects`).
+OBJECT_ENDPOINTS = [
+    ("get", "/api/v1/batches/{batch}", None),
+    ("delete", "/api/v1/batches/{batch}", None),
+    ("patch", "/api/v1/batches/{batch}/status", {"status": "CANCELLED"}),
+    ("post", "/api/v1/batches/{batch}/run", None),
+    ("post", "/api/v1/batches/{batch}/rescore", {}),
+    ("get", "/api/v1/batches/{batch}/items", None),
+    ("get", "/api/v1/batches/{batch}/export", None),
+    ("get", "/api/v1/batches/{batch}/export?format=xlsx", None),
+    ("get", "/api/v1/batches/{batch}/export?kind=rejected", None),
+    ("get", "/api/v1/analyses/{analysis}", None),
+    ("get", "/api/v1/configs/{config}", None),
+    ("put", "/api/v1/configs/{config}", {"name": "Taken over", "config_data": {}}),
+    ("patch", "/api/v1/configs/{config}", {"is_default": False}),
+    ("delete", "/api/v1/configs/{config}", None),
+]
+LIST_ENDPOINTS = [
+    ("get", "/api/v1/batches", None),
+    ("post", "/api/v1/batches", {"items": [{"identifier": "9780134685991", "cost": "1"}]}),
+    ("get", "/api/v1/analyses", None),
+    ("post", "/api/v1/analyses", {"batch_id": "{batch}", "isbn_or_asin": "9780262033848"}),
+    ("get", "/api/v1/configs", None),
+    ("post", "/api/v1/configs", {"name": "New"}),
+    ("get", "/api/v1/configs/defaults", None),
+]
+
+
+@pytest.fixture
+def owned_objects(user, completed_batch):
+    """The first user's completed batch, one of its analyses and a default configuration."""
+    from tests.factories import BusinessConfigFactory
+
+    config = BusinessConfigFactory(user=user, name="Mine", is_default=True)
+    return {
+        "batch": completed_batch,
+        "analysis": completed_batch.analyses.order_by("id").first(),
+        "config": config,
+    }
+
+
+def fill(template, objects):
+    """An endpoint's path or body with the owned objects' ids filled in."""
+    ids = {name: str(obj.pk) for name, obj in objects.items()}
+    if template is None:
+        return None
+    if isinstance(template, str):
+        return template.format(**ids)
+    return {k: fill(v, objects) if isinstance(v, str) else v for k, v in template.items()}
+
+
+def call(client, method, path, body=None, **extra):
+    if method == "get":
+        return client.get(path, **extra)
+    return getattr(client, method)(path, body, format="json", **extra)

@@ -42,10 +42,7 @@ def _wsgi_app():
     return WSGIHandler()
 
 
-# Accept: JSON — without it /openapi.json answers YAML (see test_schema.py).
-schema = schemathesis.openapi.from_wsgi(
-    "/openapi.json", _wsgi_app(), headers={"Accept": "application/json"}
-)
+schema = schemathesis.openapi.from_wsgi("/openapi.json", _wsgi_app())
 schema.config.generation.update(max_examples=EXAMPLES, deterministic=True, database="none")
 
 
@@ -61,7 +58,7 @@ def _in_test_transaction():
 
 
 @pytest.fixture
-def fuzz_world(_in_test_transaction, user, completed_batch, make_batch):
+def fuzz_world(_in_test_transaction, user, password, completed_batch, make_batch):
     """A token and real objects: a completed batch (with analyses and rejected rows), a
     pending one and a configuration, so some examples reach real rows instead of a 404."""
     _, key = ApiToken.generate(user=user, name="fuzz")
@@ -74,6 +71,8 @@ def fuzz_world(_in_test_transaction, user, completed_batch, make_batch):
         # References inside request bodies.
         "batch_id": itertools.cycle([None, str(completed_batch.pk)]),
         "config": itertools.cycle([None, str(config.pk)]),
+        # Every other token request has the right credentials.
+        "credentials": itertools.cycle([None, {"email": user.email, "password": password}]),
         # Every other analysis posted names a valid book not yet in the batch.
         "isbn_or_asin": itertools.chain.from_iterable(
             (None, isbn) for isbn in isbns(10_000, start=5_000)
@@ -103,6 +102,10 @@ def test_api_answers_every_request_within_its_schema(case, fuzz_world):
                 real = next(fuzz_world["ids"][field])
                 if real is not None:
                     case.body[field] = real
+        if "email" in case.body:
+            real = next(fuzz_world["ids"]["credentials"])
+            if real is not None:
+                case.body.update(real)
     case.call_and_validate(
         headers={"Authorization": f"Token {fuzz_world['key']}"},
         checks=CHECKS,
