@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format migrate demo worker e2e bench clean
+.PHONY: run test e2e install lint format migrate demo worker clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found %d.%d)" % sys.version_info[:2])'
@@ -40,6 +40,10 @@ worker: install
 ## test: the whole suite (browser tests included) on the database of DATABASE_URL (SQLite by default)
 test: install
 	$(BIN)/python -m pytest -n auto
+
+## e2e: the browser tests alone (Playwright driving /usr/bin/chromium; screenshots in tests/e2e/artifacts)
+e2e: install
+	$(BIN)/python -m pytest -m e2e tests/e2e
 
 lint: install
 	$(BIN)/ruff check .

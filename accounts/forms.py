@@ -176,7 +176,8 @@ class ConfigForm(forms.Form):
             self.fields[path] = field
 
     def grouped_fields(self):
-        """(title, [{"field": bound field, "changed": differs from the built-in default}])."""
+        """(title, [{"field": bound field, "changed": differs from the built-in default,
+        "wide": takes a whole row}]) for the page, group by group."""
         defaults = dict(_leaves(self.defaults))
         groups = []
         for title, prefixes in GROUPS:
@@ -186,7 +187,13 @@ class ConfigForm(forms.Form):
                     continue
                 field = self[name]
                 default_text = _as_text(name, defaults[name])
-                rows.append({"field": field, "changed": _differs(field.value(), default_text)})
+                rows.append(
+                    {
+                        "field": field,
+                        "changed": _differs(field.value(), default_text),
+                        "wide": isinstance(field.field.widget, forms.Textarea),
+                    }
+                )
             groups.append((title, rows))
         return groups
 

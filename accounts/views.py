@@ -6,13 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.forms import ConfigForm, config_differences
 from accounts.models import ApiToken, BusinessConfig
 from accounts.services import config_set_default
-from arbitragevault.dashboard import PER_PAGE_CHOICES, paginate
+from arbitragevault.dashboard import PER_PAGE_CHOICES, get_owned, paginate
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -55,7 +55,7 @@ def config_list_view(request):
 def config_edit_view(request, pk=None):
     config = None
     if pk is not None:
-        config = get_object_or_404(BusinessConfig.objects.for_user(request.user), pk=pk)
+        config = get_owned(request, BusinessConfig, pk=pk)
     form = ConfigForm(request.POST or None, user=request.user, instance=config)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -82,7 +82,7 @@ CONFIG_ACTIONS = ("default", "delete")
 def config_action_view(request, pk, action):
     if action not in CONFIG_ACTIONS:
         raise Http404("No such action.")
-    config = get_object_or_404(BusinessConfig.objects.for_user(request.user), pk=pk)
+    config = get_owned(request, BusinessConfig, pk=pk)
     if action == "default":
         if config.is_default:
             messages.info(request, f"'{config.name}' is already your default configuration.")
@@ -110,14 +110,32 @@ class TokenForm(forms.Form):
     )
 
 
+# The new key travels from the POST to the page that shows it in a short-lived signed cookie
+# (Post/Redirect/Get: a reload never creates a second token), so no clear key is ever stored
+# on the server, not even in the session.
+NEW_TOKEN_COOKIE = "av_new_token"
+NEW_TOKEN_MAX_AGE = 120
+
+
 @login_required
 def token_list_view(request):
     form = TokenForm(request.POST or None)
-    new_key = new_token = None
     if request.method == "POST" and form.is_valid():
-        new_token, new_key = ApiToken.generate(user=request.user, name=form.cleaned_data["name"])
-        messages.success(request, f"Token '{new_token.name}' created.")
-        form = TokenForm()
+        token, key = ApiToken.generate(user=request.user, name=form.cleaned_data["name"])
+        messages.success(request, f"Token '{token.name}' created.")
+        response = redirect("accounts:token_list")
+        response.set_signed_cookie(
+            NEW_TOKEN_COOKIE,
+            f"{token.pk}:{key}",
+            salt=str(request.user.pk),
+            max_age=NEW_TOKEN_MAX_AGE,
+            path=request.path,
+            secure=request.is_secure(),
+            httponly=True,
+            samesite="Strict",
+        )
+        return response
+    new_token, new_key = _new_token_from(request)
     tokens = paginate(request, ApiToken.objects.for_user(request.user))
     response = render(
         request,
@@ -132,15 +150,30 @@ def token_list_view(request):
             "per_page_choices": PER_PAGE_CHOICES,
         },
     )
+    if NEW_TOKEN_COOKIE in request.COOKIES:  # shown once
+        response.delete_cookie(NEW_TOKEN_COOKIE, path=request.path, samesite="Strict")
     if new_key:  # the key is in this page only: keep it out of every cache
         response["Cache-Control"] = "no-store"
     return response
 
 
+def _new_token_from(request) -> tuple[ApiToken | None, str | None]:
+    value = request.get_signed_cookie(
+        NEW_TOKEN_COOKIE, default=None, salt=str(request.user.pk), max_age=NEW_TOKEN_MAX_AGE
+    )
+    if not value or ":" not in value:
+        return None, None
+    pk, key = value.split(":", 1)
+    token = ApiToken.objects.for_user(request.user).filter(pk=pk).first()
+    if token is None or token.key_hash != ApiToken.hash_key(key):
+        return None, None
+    return token, key
+
+
 @require_POST
 @login_required
 def token_revoke_view(request, pk):
-    token = get_object_or_404(ApiToken.objects.for_user(request.user), pk=pk)
+    token = get_owned(request, ApiToken, pk=pk)
     if token.is_active:
         token.revoke()
         messages.success(request, f"Token '{token.name}' revoked: it no longer opens the API.")

@@ -32,9 +32,14 @@ def order_by_terms(queryset, terms: list[str]):
     expressions = []
     for term in terms:
         name = term.lstrip("-")
+        # NULLS LAST only where a column can be empty: on a NOT NULL column it would stop
+        # PostgreSQL from walking the plain index that serves the order.
+        nulls_last = True if queryset.model._meta.get_field(name).null else None
         field = F(name)
         expressions.append(
-            field.desc(nulls_last=True) if term.startswith("-") else field.asc(nulls_last=True)
+            field.desc(nulls_last=nulls_last)
+            if term.startswith("-")
+            else field.asc(nulls_last=nulls_last)
         )
     tie = "-id" if terms and terms[-1].startswith("-") else "id"
     return queryset.order_by(*expressions, tie)
@@ -73,12 +78,27 @@ class OrderingTermsFilter(filters.Filter):
         return order_by_terms(qs, value) if value else qs
 
 
+class _AnyOfField(filters.fields.MultipleChoiceField):
+    def clean(self, value):
+        return super().clean([v for v in value or () if v not in ("", None)])
+
+
+class AnyOfFilter(filters.MultipleChoiceFilter):
+    """Rows matching any of the given choices; a blank value (what a form's "Any" sends) means
+    no filter, as it does for the number filters. No DISTINCT: no join can duplicate a row
+    here, and DISTINCT would cost a sort on big lists."""
+
+    field_class = _AnyOfField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
+
 class AnalysisFilterSet(filters.FilterSet):
     batch = filters.UUIDFilter(field_name="batch_id", help_text="Only this batch.")
-    # distinct=False: no join can duplicate a row here, and DISTINCT would cost a sort on big
-    # lists (and clash on PostgreSQL with an ORDER BY expression that is not selected).
-    recommendation = filters.MultipleChoiceFilter(choices=Recommendation.choices, distinct=False)
-    risk_level = filters.MultipleChoiceFilter(choices=RiskLevel.choices, distinct=False)
+    recommendation = AnyOfFilter(choices=Recommendation.choices)
+    risk_level = AnyOfFilter(choices=RiskLevel.choices)
     roi_min = filters.NumberFilter(field_name="roi_percent", lookup_expr="gte")
     roi_max = filters.NumberFilter(field_name="roi_percent", lookup_expr="lte")
     profit_min = filters.NumberFilter(field_name="profit", lookup_expr="gte")

@@ -169,9 +169,7 @@ def _max_buy_how(economics: dict, thresholds: dict) -> str:
         return ""
     net = _d(economics.get("net"))
     if net is not None and net <= 0:
-        return (
-            f"the sale price minus the fees is {_money(net)}: no price you pay leaves a profit"
-        )
+        return f"the sale price minus the fees is {_money(net)}: no price you pay leaves a profit"
     candidates = economics.get("max_buy_candidates") or {}
     return (
         f"the lower of {_money(candidates.get('net_minus_min_profit'))} "

@@ -56,6 +56,7 @@ class PagePagination(BasePagination):
 
     default_per_page = 20
     max_per_page = 100
+    deferred_from = 1000  # offset from which a page is read ids first
 
     def paginate_queryset(self, queryset, request, view=None):
         self.page = _positive_int(request, "page", 1)
@@ -64,7 +65,14 @@ class PagePagination(BasePagination):
         start = (self.page - 1) * self.per_page
         if start >= self.total:
             return []
-        return list(queryset[start : start + self.per_page])
+        window = queryset[start : start + self.per_page]
+        if start < self.deferred_from:
+            return list(window)
+        # A deep page: the ids come from the sort index alone (no table row is read for the
+        # rows skipped by OFFSET), then only the page's rows are loaded.
+        ids = list(window.values_list("pk", flat=True))
+        rows = {row.pk: row for row in queryset.filter(pk__in=ids)}
+        return [rows[pk] for pk in ids if pk in rows]
 
     def get_paginated_response(self, data):
         return Response(

@@ -25,3 +25,10 @@ def paginate(request, queryset, *, per_page: int | None = None, param: str = "pa
     """A page of `queryset` (a page number past the end shows the last page)."""
     paginator = Paginator(queryset, per_page or per_page_from(request))
     return paginator.get_page(request.GET.get(param))
+
+
+def get_owned(request, model, **lookup):
+    """One of the user's own objects (the same scope as OwnedMixin), else a 404."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(model.objects.for_user(request.user), **lookup)

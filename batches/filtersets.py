@@ -1,11 +1,11 @@
 import django_filters as filters
 
-from analyses.filtersets import OrderingTermsFilter, order_by_terms
+from analyses.filtersets import AnyOfFilter, OrderingTermsFilter, order_by_terms
 from batches.models import Batch, BatchItem, BatchStatus, ItemStatus
 
 
 class BatchFilterSet(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=BatchStatus.choices, distinct=False)
+    status = AnyOfFilter(choices=BatchStatus.choices)
     q = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Name contains.")
     created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -23,7 +23,7 @@ class BatchFilterSet(filters.FilterSet):
 
 
 class BatchItemFilterSet(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=ItemStatus.choices, distinct=False)
+    status = AnyOfFilter(choices=ItemStatus.choices)
 
     class Meta:
         model = BatchItem

@@ -113,6 +113,8 @@ def parse_sheet(
         raise SheetError("the file is empty")
     if data[:4] == b"PK\x03\x04":
         table, encoding, delimiter = _read_xlsx(data), "xlsx", ""
+    elif filename.lower().endswith((".xlsx", ".xlsm")):
+        raise SheetError("this file is not a readable XLSX workbook (it is not a ZIP archive)")
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise SheetError("old Excel .xls files are not supported: save the sheet as .xlsx or CSV")
     else:

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
@@ -15,7 +15,13 @@ from accounts.models import BusinessConfig
 from accounts.services import ConfigInvalid
 from analyses import charts, exports
 from analyses.filtersets import AnalysisFilterSet, order_by_terms
-from arbitragevault.dashboard import PER_PAGE_CHOICES, OwnedMixin, paginate
+from analyses.models import Recommendation, RiskLevel
+from arbitragevault.dashboard import (
+    PER_PAGE_CHOICES,
+    OwnedMixin,
+    get_owned,
+    paginate,
+)
 from batches.filtersets import BatchFilterSet
 from batches.models import ANALYSABLE_ITEM_STATUSES, Batch, Condition, ItemStatus
 from batches.services import (
@@ -180,7 +186,13 @@ ROW_TABS = {
 
 def live_context(batch: Batch) -> dict:
     """What the live part of the batch page shows (the page and the htmx fragment share it)."""
-    return {"batch": batch, "summary": batch.summary(), "live": batch.status in LIVE_STATUSES}
+    summary = batch.summary()
+    return {
+        "batch": batch,
+        "summary": summary,
+        "live": batch.status in LIVE_STATUSES,
+        "has_analyses": any(summary[key] for key in ("buy", "review", "skip")),
+    }
 
 
 class BatchDetailView(OwnedMixin, DetailView):
@@ -205,8 +217,9 @@ class BatchDetailView(OwnedMixin, DetailView):
         export = params.copy()
         for key in ("batch", "page", "rows", "rows_page", "per_page"):
             export.pop(key, None)
-        for key in [k for k, v in export.lists() if not any(v)]:
-            export.pop(key)
+        for key, values in list(export.lists()):  # a short link: the form's empty fields go
+            if not any(value.strip() for value in values):
+                del export[key]
         return {
             **live_context(batch),
             "nav": "batches",
@@ -222,8 +235,8 @@ class BatchDetailView(OwnedMixin, DetailView):
                 if name not in ("batch", "view", "ordering")
             ),
             "configs": BusinessConfig.objects.for_user(self.request.user),
-            "recommendations": ["BUY", "REVIEW", "SKIP"],
-            "risk_levels": ["LOW", "MEDIUM", "HIGH"],
+            "recommendations": Recommendation.values,
+            "risk_levels": RiskLevel.values,
             "per_page_choices": PER_PAGE_CHOICES,
             **self.sheet_rows(batch),
         }
@@ -257,7 +270,7 @@ class BatchDetailView(OwnedMixin, DetailView):
 def batch_progress_view(request, pk):
     """The live part of the page (htmx polls it); asks for a full refresh when the run ends so
     the table and the charts show the results."""
-    batch = get_object_or_404(Batch.objects.for_user(request.user), pk=pk)
+    batch = get_owned(request, Batch, pk=pk)
     response = render(request, "batches/_progress.html", live_context(batch))
     if batch.status not in LIVE_STATUSES and request.GET.get("was_live"):
         response["HX-Refresh"] = "true"
@@ -267,7 +280,7 @@ def batch_progress_view(request, pk):
 @login_required
 def batch_charts_view(request, pk):
     """Chart data of a batch as JSON (ROI distribution, profit against velocity)."""
-    batch = get_object_or_404(Batch.objects.for_user(request.user), pk=pk)
+    batch = get_owned(request, Batch, pk=pk)
     return JsonResponse(charts.batch_charts(batch))
 
 
@@ -279,7 +292,7 @@ BATCH_ACTIONS = ("cancel", "rerun", "rescore", "delete")
 def batch_action_view(request, pk, action):
     if action not in BATCH_ACTIONS:
         raise Http404("No such action.")
-    batch = get_object_or_404(Batch.objects.for_user(request.user), pk=pk)
+    batch = get_owned(request, Batch, pk=pk)
     try:
         if action == "cancel":
             batch_cancel(batch=batch)
@@ -318,7 +331,7 @@ def batch_action_view(request, pk, action):
 @login_required
 def batch_export_view(request, pk):
     """The analyses table exactly as filtered and sorted on the page, or the rejected rows."""
-    batch = get_object_or_404(Batch.objects.for_user(request.user), pk=pk)
+    batch = get_owned(request, Batch, pk=pk)
     try:
         return exports.export_response(batch, request.GET)
     except exports.ExportError as exc:

@@ -1,4 +1,4 @@
-"""Sort indexes for the analyses lists: (batch, <column> DESC NULLS LAST, id DESC).
+"""Sort indexes for the analyses lists: (batch, user, <column> DESC NULLS LAST, id DESC).
 
 Kept out of the model state on purpose: PostgreSQL needs NULLS LAST in the index definition to
 serve `ORDER BY <column> DESC NULLS LAST`, and SQLite cannot declare it (there NULLs already
@@ -15,7 +15,7 @@ def create(apps, schema_editor):
     for column in COLUMNS:
         schema_editor.execute(
             f'CREATE INDEX IF NOT EXISTS "analysis_batch_{column}_idx" ON "analyses_analysis" '
-            f'("batch_id", "{column}" DESC{nulls}, "id" DESC)'
+            f'("batch_id", "user_id", "{column}" DESC{nulls}, "id" DESC)'
         )
 
 

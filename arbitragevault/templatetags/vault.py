@@ -125,3 +125,18 @@ def without_line_prefix(message):
     """Row errors start with "line N:" for exports and the API; the table has a Line column."""
     text = _LINE_PREFIX.sub("", message or "")
     return text[:1].upper() + text[1:]
+
+
+@register.filter
+def duration(start, end):
+    """How long a run took: "4 seconds", "3 min 20 s", "1 h 05 min"."""
+    if not start or not end:
+        return ""
+    seconds = max(0, round((end - start).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
