@@ -25,7 +25,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	$(BIN)/python manage.py demo_setup
+	$(BIN)/python manage.py demo_setup --url http://$(HOST):$(PORT)/
 
 ## run: set up and serve the app on SQLite with demo market data (and a background worker)
 run: demo

@@ -17,7 +17,7 @@ SCATTER_LIMIT = 1500
 
 
 def batch_charts(batch) -> dict:
-    """ROI distribution by decision, and profit against velocity for the best-scored books."""
+    """ROI distribution by decision, and profit against velocity for (a sample of) the books."""
     binned = (
         batch.analyses.filter(roi_percent__isnull=False)
         .annotate(
@@ -36,7 +36,9 @@ def batch_charts(batch) -> dict:
         counts[row["recommendation"]][labels.index(row["bin"])] = row["n"]
     with_price = batch.analyses.filter(profit__isnull=False, velocity_score__isnull=False)
     points = list(
-        with_price.order_by("-balanced_score", "-id").values_list(
+        # Ordered by the random UUID primary key: an even sample of a big batch, not its top
+        # (a top-N would draw only the fast sellers and mislead).
+        with_price.order_by("id").values_list(
             "id", "velocity_score", "profit", "recommendation", "title"
         )[:SCATTER_LIMIT]
     )

@@ -61,7 +61,7 @@
           });
           var note = document.getElementById("scatter-note");
           if (note && data.scatter.shown < data.scatter.total) {
-            note.textContent = "Showing the " + data.scatter.shown + " best-scored of " + data.scatter.total + " books with a price.";
+            note.textContent = "Showing a random sample of " + data.scatter.shown.toLocaleString() + " of the " + data.scatter.total.toLocaleString() + " books with a price.";
           }
         }
       })

@@ -23,8 +23,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true")
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000/", help="Where the app will be served."
+        )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, url="http://127.0.0.1:8000/", **options):
         if not force and (not settings.DEBUG or settings.MARKET_DATA_SOURCE != "demo"):
             raise CommandError(
                 "demo_setup is for a local demo (DEBUG on, MARKET_DATA_SOURCE=demo); "
@@ -59,8 +62,8 @@ class Command(BaseCommand):
         line = "-" * 64
         self.stdout.write(
             f"{line}\nArbitrageVault demo (DEMO market data, not real Amazon prices)\n"
-            f"  Log in at http://127.0.0.1:8000/ with\n"
+            f"  Log in at {url} with\n"
             f"    e-mail:   {DEMO_EMAIL}\n    password: {DEMO_PASSWORD}\n"
-            f"  Admin console: http://127.0.0.1:8000/admin/ (same login)\n"
+            f"  Admin console: {url.rstrip('/')}/admin/ (same login)\n"
             f"  Demo batch: {batch.name} — {batch.status}, {batch.items_total} books\n{line}"
         )
