@@ -30,34 +30,6 @@ from batches.sheets import ParsedSheet
 
 logger = logging.getLogger(__name__)
 
-# The columns a run (or a re-score) writes on an Analysis; everything else is identity.
-ANALYSIS_RESULT_FIELDS = [
-    "asin",
-    "title",
-    "condition",
-    "quantity",
-    "buy_price",
-    "expected_sale_price",
-    "fees",
-    "profit",
-    "roi_percent",
-    "max_buy_price",
-    "velocity_score",
-    "est_monthly_sales",
-    "rank_snapshot",
-    "offers_count",
-    "risk_level",
-    "recommendation",
-    "reasons",
-    "balanced_score",
-    "raw_keepa",
-    "target_price_data",
-    "market_source",
-    "market_fetched_at",
-    "item",
-    "updated_at",
-]
-
 
 class BatchTransitionError(Exception):
     """The batch cannot go from its status to the one asked for (the API answers 409)."""
@@ -350,20 +322,10 @@ def _process_chunk(batch: Batch, items: list[BatchItem], market, config, as_of: 
     return len(items), fetched.tokens_consumed
 
 
-def analysis_row(
-    result, *, batch, item_id, isbn_or_asin, item_input, snapshot, raw, source, fetched_at, now
-) -> dict:
-    """An Analysis row (field attname → value) holding an engine Result, for `bulk_upsert`."""
+def result_columns(result) -> dict:
+    """The Analysis columns an engine Result fills: what a run writes and a re-score rewrites."""
     return {
-        "user_id": batch.user_id,
-        "batch_id": batch.pk,
-        "item_id": item_id,
-        "isbn_or_asin": isbn_or_asin,
-        "asin": snapshot.asin[:10],
-        "title": (snapshot.title or "")[:500],
         "condition": result.condition,
-        "quantity": item_input.quantity,
-        "buy_price": item_input.cost,
         "expected_sale_price": result.expected_sale_price,
         "fees": result.fees,
         "profit": result.profit,
@@ -377,8 +339,38 @@ def analysis_row(
         "recommendation": result.recommendation,
         "reasons": result.reason_dicts(),
         "balanced_score": result.balanced_score,
-        "raw_keepa": raw,
         "target_price_data": result.explanation(),
+    }
+
+
+# What a re-score rewrites; identity, market data and cost stay as they are.
+RESCORE_FIELDS = [
+    "condition", "expected_sale_price", "fees", "profit", "roi_percent", "max_buy_price",
+    "velocity_score", "est_monthly_sales", "rank_snapshot", "offers_count", "risk_level",
+    "recommendation", "reasons", "balanced_score", "target_price_data", "updated_at",
+]  # fmt: skip
+# What a run's upsert rewrites on a book already analysed (a re-run): also its market data.
+ANALYSIS_RESULT_FIELDS = [
+    "asin", "title", "quantity", "buy_price", "raw_keepa", "market_source", "market_fetched_at",
+    "item", *RESCORE_FIELDS,
+]  # fmt: skip
+
+
+def analysis_row(
+    result, *, batch, item_id, isbn_or_asin, item_input, snapshot, raw, source, fetched_at, now
+) -> dict:
+    """An Analysis row (field attname → value) holding an engine Result, for `bulk_upsert`."""
+    return {
+        "user_id": batch.user_id,
+        "batch_id": batch.pk,
+        "item_id": item_id,
+        "isbn_or_asin": isbn_or_asin,
+        "asin": snapshot.asin[:10],
+        "title": (snapshot.title or "")[:500],
+        "quantity": item_input.quantity,
+        "buy_price": item_input.cost,
+        **result_columns(result),
+        "raw_keepa": raw,
         "market_source": source,
         "market_fetched_at": fetched_at,
         "created_at": now,
@@ -493,14 +485,6 @@ def batch_rescore_start(*, batch: Batch, config: BusinessConfig | None, enqueue:
     return batch
 
 
-# What a re-score recomputes; identity, market data and cost stay as they are.
-RESCORE_FIELDS = [
-    "condition", "expected_sale_price", "fees", "profit", "roi_percent", "max_buy_price",
-    "velocity_score", "est_monthly_sales", "rank_snapshot", "offers_count", "risk_level",
-    "recommendation", "reasons", "balanced_score", "target_price_data", "updated_at",
-]  # fmt: skip
-
-
 def batch_rescore(*, batch_id, chunk_size: int = 2000) -> int:
     """Recomputes every analysis of a batch from its stored market snapshot with the batch's
     (new) frozen configuration: no Keepa call, no token. Returns the number re-scored."""
@@ -523,27 +507,7 @@ def batch_rescore(*, batch_id, chunk_size: int = 2000) -> int:
         for pk, cost, condition, quantity, raw in chunk:
             item = ItemInput(cost=cost, condition=condition, quantity=quantity)
             result = analyze(MarketSnapshot.from_dict(raw), item, config, as_of)
-            updates.append(
-                {
-                    "id": pk,
-                    "condition": result.condition,
-                    "expected_sale_price": result.expected_sale_price,
-                    "fees": result.fees,
-                    "profit": result.profit,
-                    "roi_percent": result.roi_percent,
-                    "max_buy_price": result.max_buy_price,
-                    "velocity_score": result.velocity_score,
-                    "est_monthly_sales": result.est_monthly_sales,
-                    "rank_snapshot": result.rank_snapshot,
-                    "offers_count": result.offers_count,
-                    "risk_level": result.risk_level,
-                    "recommendation": result.recommendation,
-                    "reasons": result.reason_dicts(),
-                    "balanced_score": result.balanced_score,
-                    "target_price_data": result.explanation(),
-                    "updated_at": now,
-                }
-            )
+            updates.append({"id": pk, **result_columns(result), "updated_at": now})
         with transaction.atomic():
             bulk_update(Analysis, updates, fields=RESCORE_FIELDS)
         done += len(updates)
