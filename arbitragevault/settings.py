@@ -106,6 +106,12 @@ else:
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("server_side_binding", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache (API throttling counts here) -------------------------------------------------------
+# The default is per process; with several gunicorn workers or machines, point CACHE_URL at a
+# shared cache (e.g. dbcache://arbitragevault_cache after `manage.py createcachetable`) so the
+# per-user rate limit is counted once.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://arbitragevault")}
+
 # --- Accounts -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 # ModelBackend looks users up through UserManager.get_by_natural_key: e-mail, case-insensitive.
