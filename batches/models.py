@@ -32,6 +32,11 @@ ALLOWED_TRANSITIONS = {
 }
 
 
+class RunKind(models.TextChoices):
+    RUN = "run", "Analysis run"
+    RESCORE = "rescore", "Re-score"
+
+
 class BatchQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(user=user)
@@ -79,6 +84,15 @@ class Batch(TimeStampedModel):
     strategy_snapshot = models.JSONField(
         default=dict, blank=True, help_text="The full effective configuration of the last run."
     )
+    analysis_date = models.DateField(
+        null=True, blank=True, help_text="The date the run analyses as of (storage season)."
+    )
+    run_kind = models.CharField(
+        max_length=8,
+        choices=RunKind.choices,
+        default=RunKind.RUN,
+        help_text="What PROCESSING is doing: looking books up, or re-scoring stored data.",
+    )
     items_total = models.PositiveIntegerField(default=0)
     items_processed = models.PositiveIntegerField(default=0)
     rows_total = models.PositiveIntegerField(default=0, help_text="Sheet rows, valid or not.")
@@ -111,6 +125,11 @@ class Batch(TimeStampedModel):
                 & Q(items_processed__lte=models.F("items_total")),
                 name="batch_processed_within_total",
                 violation_error_message="Processed items must be between 0 and the item total.",
+            ),
+            models.CheckConstraint(
+                condition=Q(run_kind__in=RunKind.values),
+                name="batch_run_kind_valid",
+                violation_error_message="Unknown kind of run.",
             ),
             models.CheckConstraint(
                 condition=Q(condition__in=Condition.values),

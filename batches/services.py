@@ -20,12 +20,7 @@ from accounts.models import BusinessConfig
 from accounts.services import ConfigInvalid, config_resolve
 from analyses.models import Analysis, MarketSource
 from arbitragevault.bulk import bulk_insert, bulk_update, bulk_upsert
-from batches.models import (
-    Batch,
-    BatchItem,
-    BatchStatus,
-    ItemStatus,
-)
+from batches.models import Batch, BatchItem, BatchStatus, ItemStatus, RunKind
 from batches.sheets import ParsedSheet
 
 logger = logging.getLogger(__name__)
@@ -111,7 +106,8 @@ def batch_enqueue(*, batch: Batch) -> None:
     """Queues background runs; several tasks may share one batch, each claiming its own chunks."""
     from batches.tasks import run_batch_task
 
-    tasks = max(1, min(settings.BATCH_PARALLEL_TASKS, -(-batch.items_total // 100) or 1))
+    chunks = -(-batch.items_total // settings.BATCH_CHUNK_SIZE) or 1
+    tasks = max(1, min(settings.BATCH_PARALLEL_TASKS, chunks))
     for _ in range(tasks):
         run_batch_task.enqueue(str(batch.pk))
 
@@ -144,13 +140,13 @@ def batch_run(
     if batch is None:
         current = Batch.objects.filter(pk=batch_id).values_list("status", flat=True).first()
         return RunOutcome(status=current or "DELETED")
-    as_of = timezone.localdate(batch.started_at)
+    as_of = batch.analysis_date
     config = _engine_config(batch.strategy_snapshot)
     outcome = RunOutcome(status=batch.status)
     while True:
-        status = Batch.objects.filter(pk=batch.pk).values_list("status", flat=True).first()
-        if status != BatchStatus.PROCESSING:  # cancelled, failed elsewhere or deleted
-            outcome.status = status or "DELETED"
+        state = Batch.objects.filter(pk=batch.pk).values_list("status", "run_kind").first()
+        if state != (BatchStatus.PROCESSING, RunKind.RUN):  # cancelled, failed, re-scoring…
+            outcome.status = state[0] if state else "DELETED"
             return outcome
         items = _claim_chunk(batch.pk)
         if not items:
@@ -163,9 +159,15 @@ def batch_run(
             _release(items)
             outcome.status = BatchStatus.FAILED
             return outcome
-        except Exception:
+        except Exception as exc:
+            # Nobody would pick the batch up again: say so, rather than poll forever.
             _release(items)
-            logger.exception("batch %s: a chunk failed; its items stay pending", batch.pk)
+            logger.exception("batch %s: a chunk failed", batch.pk)
+            batch_fail(
+                batch_id=batch.pk,
+                message=f"A chunk failed unexpectedly ({exc.__class__.__name__}); the books "
+                "not analysed yet are kept: re-run the batch to retry them.",
+            )
             raise
         outcome.chunks += 1
         outcome.items += written
@@ -179,29 +181,37 @@ class _BatchFailure(Exception):
 
 
 def _start_run(batch_id, *, market_source: str) -> Batch | None:
-    """PENDING → PROCESSING (freezing the effective config), or join a run in progress."""
+    """PENDING → PROCESSING, or join the run in progress.
+
+    A new run freezes the effective configuration and the analysis date; a resumed one
+    (a snapshot is already frozen: re-run after a cancel or a failure) keeps both, so every
+    book of the batch is judged by the same rules on the same date.
+    """
     with transaction.atomic():
         batch = Batch.objects.select_for_update().filter(pk=batch_id).first()
         if batch is None:
             return None
         if batch.status == BatchStatus.PROCESSING:
-            return batch
+            return batch if batch.run_kind == RunKind.RUN else None
         if batch.status != BatchStatus.PENDING:
             return None
-        try:
-            _, effective = config_resolve(user=batch.user, config=batch.config)
-        except ConfigInvalid as exc:
-            batch.status = BatchStatus.FAILED
-            batch.error_message = str(exc)
-            batch.finished_at = timezone.now()
-            batch.save(update_fields=["status", "error_message", "finished_at", "updated_at"])
-            return None
+        now = timezone.now()
         batch.status = BatchStatus.PROCESSING
-        batch.started_at = timezone.now()
+        batch.run_kind = RunKind.RUN
+        batch.started_at = now
         batch.finished_at = None
         batch.error_message = ""
-        batch.strategy_snapshot = effective
         batch.market_source = market_source
+        if not batch.strategy_snapshot:
+            try:
+                _, batch.strategy_snapshot = config_resolve(user=batch.user, config=batch.config)
+            except ConfigInvalid as exc:
+                batch.status = BatchStatus.FAILED
+                batch.error_message = str(exc)
+                batch.finished_at = now
+                batch.save()
+                return None
+            batch.analysis_date = timezone.localdate(now)
         batch.items_processed = batch.items.analysable().exclude(status=ItemStatus.PENDING).count()
         batch.save()
         return batch
@@ -240,7 +250,9 @@ def _finish_if_done(batch_pk) -> str:
         if BatchItem.objects.filter(batch_id=batch_pk, status=ItemStatus.PENDING).exists():
             # Another worker still holds a chunk; it will finish the batch.
             return BatchStatus.PROCESSING
-        Batch.objects.filter(pk=batch_pk, status=BatchStatus.PROCESSING).update(
+        Batch.objects.filter(
+            pk=batch_pk, status=BatchStatus.PROCESSING, run_kind=RunKind.RUN
+        ).update(
             status=BatchStatus.COMPLETED, finished_at=timezone.now(), updated_at=timezone.now()
         )
     return Batch.objects.filter(pk=batch_pk).values_list("status", flat=True).first()
@@ -316,7 +328,8 @@ def _process_chunk(batch: Batch, items: list[BatchItem], market, config, as_of: 
         Batch.objects.filter(pk=batch.pk).update(
             items_processed=F("items_processed") + finished,
             tokens_spent=F("tokens_spent") + fetched.tokens_consumed,
-            tokens_left=fetched.tokens_left,
+            # A chunk served from the cache did not ask Keepa: keep the last known balance.
+            tokens_left=F("tokens_left") if fetched.tokens_left is None else fetched.tokens_left,
             updated_at=now,
         )
     return len(items), fetched.tokens_consumed
@@ -416,15 +429,29 @@ def batch_rerun(*, batch: Batch, enqueue: bool = True) -> Batch:
     """Starts another run. PENDING: queue it. PROCESSING: resume (a crashed worker's items).
     FAILED or CANCELLED: finish what is left and retry errors. COMPLETED: refresh every book."""
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status == BatchStatus.PROCESSING and batch.run_kind == RunKind.RESCORE:
+        raise BatchTransitionError(batch, BatchStatus.PROCESSING, "re-run while it is re-scored")
     if batch.status in (BatchStatus.FAILED, BatchStatus.CANCELLED, BatchStatus.COMPLETED):
         items = batch.items.analysable()
-        if batch.status != BatchStatus.COMPLETED:
+        if batch.status == BatchStatus.COMPLETED:
+            # A fresh run: today's configuration and date, every book again.
+            batch.strategy_snapshot = {}
+        else:
+            # Finishing the run: the remaining books under the rules the others were judged by.
             items = items.filter(status__in=[ItemStatus.PENDING, ItemStatus.ERROR])
         items.update(status=ItemStatus.PENDING, error_message="", claimed_until=None)
         batch.status = BatchStatus.PENDING
         batch.error_message = ""
         batch.finished_at = None
-        batch.save(update_fields=["status", "error_message", "finished_at", "updated_at"])
+        batch.save(
+            update_fields=[
+                "status",
+                "error_message",
+                "finished_at",
+                "strategy_snapshot",
+                "updated_at",
+            ]
+        )
     elif batch.status == BatchStatus.PROCESSING:
         # Resume: whoever held these items is gone (or will skip them: claims are re-checked).
         batch.items.filter(status=ItemStatus.PENDING).update(claimed_until=None)
@@ -446,7 +473,11 @@ def batch_set_status(*, batch: Batch, status: str) -> Batch:
             transaction.on_commit(lambda: batch_enqueue(batch=started))
         batch.refresh_from_db()
         return batch
-    # PROCESSING → COMPLETED / FAILED by hand (e.g. an integration that analyses elsewhere).
+    if status == BatchStatus.FAILED:
+        batch_fail(batch_id=batch.pk, message="Marked as failed through the API.")
+        batch.refresh_from_db()
+        return batch
+    # PROCESSING → COMPLETED by hand (e.g. an integration that analyses elsewhere).
     updated = Batch.objects.filter(pk=batch.pk, status=batch.status).update(
         status=status, finished_at=timezone.now(), updated_at=timezone.now()
     )
@@ -461,13 +492,16 @@ def batch_set_status(*, batch: Batch, status: str) -> Batch:
 
 
 def batch_rescore_start(*, batch: Batch, config: BusinessConfig | None, enqueue: bool = True):
-    """Validates and starts a re-score (a new run without Keepa): the API's 202 and the page's
-    button. A terminal batch only; the work happens in `batch_rescore`."""
-    if batch.status not in (BatchStatus.COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED):
+    """Validates and starts a re-score of a COMPLETED batch with `config` (None: the user's
+    default, else the built-in defaults): a new run that reads stored market data only. The
+    work happens in `batch_rescore`. A cancelled or failed batch is re-run first, so that no
+    re-score passes books that were never analysed as finished."""
+    if batch.status != BatchStatus.COMPLETED:
         raise BatchTransitionError(batch, BatchStatus.PROCESSING, "re-score")
     _, effective = config_resolve(user=batch.user, config=config)
-    updated = Batch.objects.filter(pk=batch.pk, status=batch.status).update(
+    updated = Batch.objects.filter(pk=batch.pk, status=BatchStatus.COMPLETED).update(
         status=BatchStatus.PROCESSING,
+        run_kind=RunKind.RESCORE,
         config=config,
         strategy_snapshot=effective,
         started_at=timezone.now(),
@@ -488,12 +522,30 @@ def batch_rescore_start(*, batch: Batch, config: BusinessConfig | None, enqueue:
 def batch_rescore(*, batch_id, chunk_size: int = 2000) -> int:
     """Recomputes every analysis of a batch from its stored market snapshot with the batch's
     (new) frozen configuration: no Keepa call, no token. Returns the number re-scored."""
+
+    batch = Batch.objects.get(pk=batch_id)
+    try:
+        done = _rescore(batch, chunk_size)
+    except Exception as exc:
+        logger.exception("batch %s: re-score failed", batch.pk)
+        batch_fail(
+            batch_id=batch.pk,
+            message=f"The re-score failed ({exc.__class__.__name__}); re-score again to retry.",
+        )
+        raise
+    Batch.objects.filter(
+        pk=batch.pk, status=BatchStatus.PROCESSING, run_kind=RunKind.RESCORE
+    ).update(status=BatchStatus.COMPLETED, finished_at=timezone.now(), updated_at=timezone.now())
+    return done
+
+
+def _rescore(batch: Batch, chunk_size: int) -> int:
     from analyses.engine import ItemInput, analyze
     from analyses.engine.snapshot import MarketSnapshot
 
-    batch = Batch.objects.get(pk=batch_id)
     config = _engine_config(batch.strategy_snapshot)
-    as_of = timezone.localdate(batch.started_at or timezone.now())
+    # The date of the original run: the same storage season, so only the rules change.
+    as_of = batch.analysis_date or timezone.localdate(batch.started_at)
     now = timezone.now()
     rows = (
         Analysis.objects.filter(batch_id=batch.pk)
@@ -511,9 +563,6 @@ def batch_rescore(*, batch_id, chunk_size: int = 2000) -> int:
         with transaction.atomic():
             bulk_update(Analysis, updates, fields=RESCORE_FIELDS)
         done += len(updates)
-    Batch.objects.filter(pk=batch.pk, status=BatchStatus.PROCESSING).update(
-        status=BatchStatus.COMPLETED, finished_at=timezone.now(), updated_at=timezone.now()
-    )
     return done
 
 

@@ -176,12 +176,15 @@ class BatchViewSet(
     @extend_schema(request=BatchRescoreSerializer, responses={202: BatchSerializer})
     @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def rescore(self, request, pk=None):
-        """Recompute every analysis from stored market data with another configuration."""
+        """Recompute every analysis of a COMPLETED batch from its stored market data with a
+        configuration: `config` omitted = the batch's own, null = your default. No Keepa call."""
         batch = self.get_object()
         serializer = BatchRescoreSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
+        # Omitted: the batch's own configuration; null: the user's default (else built-ins).
+        config = serializer.validated_data.get("config", batch.config)
         try:
-            batch = batch_rescore_start(batch=batch, config=serializer.validated_data.get("config"))
+            batch = batch_rescore_start(batch=batch, config=config)
         except BatchTransitionError as exc:
             raise Conflict(str(exc)) from exc
         except ConfigInvalid as exc:

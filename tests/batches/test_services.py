@@ -237,8 +237,13 @@ def test_rescore_with_the_same_config_reproduces_the_numbers(make_batch, fake_ma
     assert sorted(batch.analyses.values_list(*fields)) == before
 
 
-@pytest.mark.parametrize("status", [BatchStatus.PENDING, BatchStatus.PROCESSING])
-def test_rescore_needs_a_finished_batch(status):
+@pytest.mark.parametrize(
+    "status",
+    [BatchStatus.PENDING, BatchStatus.PROCESSING, BatchStatus.CANCELLED, BatchStatus.FAILED],
+)
+def test_rescore_needs_a_completed_batch(status):
+    # A cancelled or failed batch still has books never analysed: re-scoring it would mark
+    # it COMPLETED with those books left behind. It is finished with a re-run first.
     batch = BatchFactory(status=status)
     with pytest.raises(BatchTransitionError, match="Cannot re-score"):
         services.batch_rescore_start(batch=batch, config=None, enqueue=False)
@@ -354,3 +359,87 @@ class NoMarket:
 
     def fetch(self, identifiers, **kwargs):
         raise AssertionError("no market lookup expected")
+
+
+def test_a_run_cannot_hijack_a_rescore_in_progress(make_batch, fake_market):
+    batch = make_batch(5)
+    services.batch_run(batch_id=batch.pk, market=fake_market)
+    batch = services.batch_rescore_start(
+        batch=Batch.objects.get(pk=batch.pk), config=None, enqueue=False
+    )
+    with pytest.raises(BatchTransitionError, match="re-scored"):
+        services.batch_rerun(batch=batch, enqueue=False)
+    outcome = services.batch_run(batch_id=batch.pk, market=NoMarket())  # a queued run task
+    assert outcome.status == BatchStatus.PROCESSING
+    assert Batch.objects.get(pk=batch.pk).status == BatchStatus.PROCESSING  # not "completed"
+    services.batch_rescore(batch_id=batch.pk)
+    assert Batch.objects.get(pk=batch.pk).status == BatchStatus.COMPLETED
+
+
+def test_a_failing_rescore_fails_the_batch_with_a_message(make_batch, fake_market, monkeypatch):
+    batch = make_batch(3)
+    services.batch_run(batch_id=batch.pk, market=fake_market)
+    services.batch_rescore_start(batch=Batch.objects.get(pk=batch.pk), config=None, enqueue=False)
+    monkeypatch.setattr(services, "_rescore", lambda *a: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        services.batch_rescore(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED and "re-score failed" in batch.error_message
+
+
+def test_an_unexpected_chunk_error_fails_the_batch_instead_of_leaving_it_processing(
+    make_batch, fake_market
+):
+    batch = make_batch(15)
+
+    def explode(identifiers, **kwargs):
+        raise RuntimeError("boom")
+
+    fake_market.fetch = explode
+    with pytest.raises(RuntimeError):
+        services.batch_run(batch_id=batch.pk, market=fake_market)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED and "re-run" in batch.error_message
+    assert not batch.items.filter(claimed_until__isnull=False).exists()
+
+
+def test_finishing_a_cancelled_run_keeps_its_configuration_and_date(make_batch, fake_market, user):
+    config = BusinessConfig.objects.create(
+        user=user, name="First", config_data={"thresholds": {"min_roi_pct": 40}}
+    )
+    batch = make_batch(30, config=config)
+
+    def cancel_once(current):
+        if current.items_processed == 10:
+            services.batch_cancel(batch=current)
+
+    services.batch_run(batch_id=batch.pk, market=fake_market, on_progress=cancel_once)
+    first = Batch.objects.get(pk=batch.pk)
+    config.config_data = {"thresholds": {"min_roi_pct": 90}}  # edited in between
+    config.save()
+    Batch.objects.filter(pk=batch.pk).update(analysis_date=first.analysis_date - timedelta(days=40))
+    services.batch_rerun(batch=first, enqueue=False)
+    services.batch_run(batch_id=batch.pk, market=fake_market)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.COMPLETED
+    assert batch.strategy_snapshot["thresholds"]["min_roi_pct"] == 40
+    assert batch.analysis_date == first.analysis_date - timedelta(days=40)
+    # The books of the resumed part were analysed as of the run's (frozen) date.
+    dates = list(batch.analyses.values_list("target_price_data__as_of", flat=True))
+    resumed = batch.items.filter(line_number__gt=10, status=ItemStatus.DONE).count()
+    assert dates.count(batch.analysis_date.isoformat()) == resumed > 0
+    # A re-run of the completed batch starts afresh: today's rules.
+    services.batch_rerun(batch=batch, enqueue=False)
+    services.batch_run(batch_id=batch.pk, market=fake_market)
+    batch.refresh_from_db()
+    assert batch.strategy_snapshot["thresholds"]["min_roi_pct"] == 90
+
+
+def test_a_chunk_from_the_cache_keeps_the_known_token_balance(make_batch, fake_market):
+    batch = make_batch(5)
+    services.batch_run(batch_id=batch.pk, market=fake_market)
+    balance = Batch.objects.get(pk=batch.pk).tokens_left
+    assert balance is not None
+    services.batch_rerun(batch=Batch.objects.get(pk=batch.pk), enqueue=False)
+    services.batch_run(batch_id=batch.pk, market=fake_market)  # every book from the cache
+    assert Batch.objects.get(pk=batch.pk).tokens_left == balance

@@ -168,4 +168,4 @@ def test_a_failed_or_cancelled_run_also_ends_the_polling(logged_in_client, user,
     if status == "FAILED":
         assert b"Keepa said no" in response.content
     else:
-        assert b"Re-run to finish the rest" in response.content
+        assert "“Finish the run” analyses the rest".encode() in response.content

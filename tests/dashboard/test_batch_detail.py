@@ -231,7 +231,7 @@ def test_a_finished_batch_offers_rerun_and_rescore_with_the_users_configs(
     for action in ("rerun", "rescore", "delete"):
         assert reverse("batches:batch_action", args=[batch.pk, action]) in forms
     options = [o.text for o in page.find("select", id="rescore-config").find_all("option")]
-    assert options == ["Default settings", "Strict"]
+    assert options == ["My default configuration", "Strict"]
 
 
 def _grow(user, batch, count):
