@@ -146,7 +146,7 @@ class ConfigForm(forms.Form):
     )
 
     def __init__(self, *args, user, instance: BusinessConfig | None = None, **kwargs):
-        from analyses.engine import available_rate_cards, validate_config
+        from analyses.engine import rate_card_choices, validate_config
 
         self.user, self.instance = user, instance
         self.defaults = validate_config({})
@@ -161,11 +161,12 @@ class ConfigForm(forms.Form):
             "is_default": bool(instance and instance.is_default),
         }
         super().__init__(*args, initial=initial, **kwargs)
-        choices = {**_CHOICES, "fees.rate_card": tuple(available_rate_cards())}
+        choices = {path: [(c, c) for c in values] for path, values in _CHOICES.items()}
+        choices["fees.rate_card"] = rate_card_choices()  # (id, title) of every card shipped
         values, default_values = dict(_leaves(effective)), dict(_leaves(self.defaults))
         for path in default_values:
             if path in choices:
-                field = forms.ChoiceField(choices=[(c, c) for c in choices[path]])
+                field = forms.ChoiceField(choices=choices[path])
             elif path == "velocity.rank_table":
                 field = forms.CharField(widget=forms.Textarea(attrs={"rows": 9}))
             else:

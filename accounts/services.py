@@ -33,3 +33,28 @@ def config_set_default(*, config: BusinessConfig) -> BusinessConfig:
         config.is_default = True
         config.save(update_fields=["is_default", "updated_at"])
     return config
+
+
+@transaction.atomic
+def config_save(
+    *,
+    user,
+    config: BusinessConfig | None = None,
+    name: str | None = None,
+    config_data: dict | None = None,
+    is_default: bool | None = None,
+) -> BusinessConfig:
+    """Creates or updates a configuration; `is_default=True` makes it the user's only default,
+    False unsets it, None leaves it as it is. Values are validated by the caller's form or
+    serializer (the engine's schema)."""
+    config = config or BusinessConfig(user=user, is_default=False)
+    if name is not None:
+        config.name = name
+    if config_data is not None:
+        config.config_data = config_data
+    if is_default is False:
+        config.is_default = False
+    config.save()
+    if is_default:
+        config_set_default(config=config)
+    return config

@@ -4,14 +4,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.forms import ConfigForm, config_differences
 from accounts.models import ApiToken, BusinessConfig
-from accounts.services import config_set_default
+from accounts.services import config_save, config_set_default
 from arbitragevault.dashboard import PER_PAGE_CHOICES, get_owned, paginate
 
 
@@ -58,15 +57,13 @@ def config_edit_view(request, pk=None):
         config = get_owned(request, BusinessConfig, pk=pk)
     form = ConfigForm(request.POST or None, user=request.user, instance=config)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            config = config or BusinessConfig(user=request.user)
-            config.name = form.cleaned_data["name"]
-            config.config_data = form.cleaned_data["config_data"]
-            if not form.cleaned_data["is_default"]:
-                config.is_default = False
-            config.save()
-            if form.cleaned_data["is_default"]:
-                config_set_default(config=config)
+        config = config_save(
+            user=request.user,
+            config=config,
+            name=form.cleaned_data["name"],
+            config_data=form.cleaned_data["config_data"],
+            is_default=form.cleaned_data["is_default"],
+        )
         messages.success(request, f"Configuration '{config.name}' saved.")
         return redirect("accounts:config_list")
     return render(

@@ -26,6 +26,11 @@ class AnalysisAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "updated_at", "market_fetched_at")
     show_full_result_count = False
 
+    def get_readonly_fields(self, request, obj=None):
+        # The owner and the batch of a stored analysis cannot drift apart.
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "user", "batch", "item") if obj is not None else fields
+
 
 @admin.register(MarketProduct)
 class MarketProductAdmin(admin.ModelAdmin):

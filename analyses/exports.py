@@ -6,6 +6,7 @@ million analyses never sit in memory at once. Money is written as plain decimals
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
@@ -121,13 +122,20 @@ def iter_csv(header: list[str], rows: Iterable[list]) -> Iterator[bytes]:
 def write_xlsx(header: list[str], rows: Iterable[list], fileobj, *, title: str = "Analyses"):
     """Writes an XLSX workbook in openpyxl's write-only mode (rows are not kept in memory)."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
+    # Excel refuses : / \ ? * [ ] in sheet names, and more than 31 characters.
+    sheet = workbook.create_sheet(title=_SHEET_TITLE_RE.sub(" ", title).strip()[:31] or "Analyses")
     sheet.append(header)
     for row in rows:
-        sheet.append(row)  # Decimals become numbers, None an empty cell
+        # Decimals become numbers, None an empty cell; control characters (a stray one in a
+        # title or a pasted cell) cannot be stored in XLSX at all.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
     workbook.save(fileobj)
+
+
+_SHEET_TITLE_RE = re.compile(r"[:/\\?*\[\]]")
 
 
 def default_export_order(queryset):
@@ -170,13 +178,26 @@ class ExportError(ValueError):
         self.message = message
 
 
-def export_response(batch, params):
-    """The HTTP response for `?format=csv|xlsx&kind=analyses|rejected` + the analyses filters:
-    exactly what the list shows (same FilterSet, same ordering). CSV streams; XLSX is built in
-    a temporary file."""
-    from django.http import FileResponse, StreamingHttpResponse
-
+def analyses_for_export(batch, params):
+    """A batch's analyses filtered and ordered by the analyses list's parameters (one FilterSet,
+    one vocabulary); with neither `view` nor `ordering`, BUY first, then by profit."""
     from analyses.filtersets import AnalysisFilterSet
+
+    params = params.copy()
+    params.setlist("batch", [str(batch.pk)])
+    filterset = AnalysisFilterSet(params, queryset=batch.analyses.all())
+    if not filterset.is_valid():
+        field, errors = next(iter(filterset.errors.items()))
+        raise ExportError(field, " ".join(errors))
+    if params.get("ordering") or params.get("view"):
+        return filterset.qs
+    return default_export_order(filterset.qs)
+
+
+def export_response(batch, params):
+    """The HTTP response for `?format=csv|xlsx&kind=analyses|rejected` + the analyses filters
+    (see `analyses_for_export`). CSV streams; XLSX is built in a temporary file."""
+    from django.http import FileResponse, StreamingHttpResponse
 
     fmt = params.get("format", "csv")
     kind = params.get("kind", "analyses")
@@ -187,15 +208,7 @@ def export_response(batch, params):
     if kind == "rejected":
         header, rows = REJECTED_COLUMNS, rejected_rows(batch)
     else:
-        params = params.copy()
-        params.setlist("batch", [str(batch.pk)])
-        filterset = AnalysisFilterSet(params, queryset=batch.analyses.all())
-        if not filterset.is_valid():
-            field, errors = next(iter(filterset.errors.items()))
-            raise ExportError(field, " ".join(errors))
-        queryset = filterset.qs
-        if not params.get("ordering") and not params.get("view"):
-            queryset = default_export_order(queryset)
+        queryset = analyses_for_export(batch, params)
         header, rows = ANALYSIS_COLUMNS, analysis_rows(queryset)
     filename = filename_for(batch, kind, fmt)
     if fmt == "csv":

@@ -48,7 +48,8 @@ def _plural(count, word: str) -> str:
 
 
 def receipt(explanation: dict) -> dict:
-    """Sections of the receipt; empty when the analysis was computed elsewhere."""
+    """Sections of the receipt of an engine explanation (`Result.explanation()`); empty when
+    there is none."""
     if not explanation or "fees" not in explanation:
         return {}
     sale = explanation.get("sale_price") or {}

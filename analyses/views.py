@@ -70,7 +70,10 @@ class AnalysisDetailView(OwnedMixin, DetailView):
         return {
             **super().get_context_data(**kwargs),
             "nav": "batches",
-            "receipt": receipt(analysis.target_price_data),
+            # Computed elsewhere (the API's POST): its JSON is the sender's, not a receipt.
+            "receipt": (
+                {} if analysis.market_source == "external" else receipt(analysis.target_price_data)
+            ),
             "history": history,
             "history_days": history_days(history) if history else None,
             **(listing_urls(analysis.asin, domain) if analysis.asin else {}),
@@ -117,7 +120,9 @@ class LookupForm(forms.Form):
 
 @login_required
 def lookup_view(request):
-    form = LookupForm(request.GET or None, user=request.user)
+    # A POST (with its CSRF token): a lookup can spend Keepa tokens and fills the shared cache,
+    # so a link or a cross-site navigation must not trigger one.
+    form = LookupForm(request.POST or None, user=request.user)
     lines = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data

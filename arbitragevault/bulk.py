@@ -2,7 +2,7 @@
 
 import json
 
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 
 ANALYZE_AFTER_ROWS = 5_000
@@ -86,7 +86,9 @@ def bulk_upsert(
         f"{quote(by_name[name].column)} = EXCLUDED.{quote(by_name[name].column)}"
         for name in update_fields
     )
-    with connection.cursor() as cursor:
+    # One transaction (a savepoint inside the caller's): the temporary table empties itself at
+    # commit, so the COPY and the INSERT … SELECT must share one.
+    with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} "
             f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
@@ -130,8 +132,10 @@ def bulk_update(model, rows: list[dict], *, fields: list[str], using: str = "def
     definitions = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in all_fields)
     is_json = [f.get_internal_type() == "JSONField" for f in all_fields]
     names = [f.attname for f in all_fields]
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} ({definitions})")
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} ({definitions}) ON COMMIT DELETE ROWS"
+        )
         with cursor.copy(
             f"COPY {temp} ({', '.join(quote(f.column) for f in all_fields)}) FROM STDIN"
         ) as copy:

@@ -70,6 +70,12 @@ class BatchAdmin(admin.ModelAdmin):
     )
     inlines = [BatchItemInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Status moves through the services (DOMAIN.md §12), and the owner cannot change:
+        # every analysis of the batch carries it, and the lists are scoped by it.
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "status", "user", "config") if obj is not None else fields
+
     @admin.display(description="progress")
     def progress(self, obj):
         return f"{obj.items_processed}/{obj.items_total}"

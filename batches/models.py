@@ -43,18 +43,24 @@ class BatchQuerySet(models.QuerySet):
 
     def with_summary(self):
         """Decision counts, expected profit and capital required, in the same query."""
-        buy = Q(analyses__recommendation="BUY")
-        return self.annotate(
-            buy_count=Count("analyses", filter=buy),
-            review_count=Count("analyses", filter=Q(analyses__recommendation="REVIEW")),
-            skip_count=Count("analyses", filter=Q(analyses__recommendation="SKIP")),
-            expected_profit=Sum(
-                models.F("analyses__profit") * models.F("analyses__quantity"), filter=buy
-            ),
-            capital_required=Sum(
-                models.F("analyses__buy_price") * models.F("analyses__quantity"), filter=buy
-            ),
-        )
+        return self.annotate(**decision_aggregates("analyses__"))
+
+
+def decision_aggregates(prefix: str = "") -> dict:
+    """BUY / REVIEW / SKIP counts and the BUY list's profit and capital, as aggregate
+    expressions over analyses (`prefix` "analyses__" from a batch queryset)."""
+    buy = Q(**{f"{prefix}recommendation": "BUY"})
+    return {
+        "buy_count": Count(f"{prefix}id", filter=buy),
+        "review_count": Count(f"{prefix}id", filter=Q(**{f"{prefix}recommendation": "REVIEW"})),
+        "skip_count": Count(f"{prefix}id", filter=Q(**{f"{prefix}recommendation": "SKIP"})),
+        "expected_profit": Sum(
+            models.F(f"{prefix}profit") * models.F(f"{prefix}quantity"), filter=buy
+        ),
+        "capital_required": Sum(
+            models.F(f"{prefix}buy_price") * models.F(f"{prefix}quantity"), filter=buy
+        ),
+    }
 
 
 class Batch(TimeStampedModel):
@@ -165,14 +171,14 @@ class Batch(TimeStampedModel):
 
     def summary(self) -> dict:
         """Counts by decision and outcome; profit, capital and ROI of the BUY list (2 queries)."""
-        buy = Q(recommendation="BUY")
-        analyses = self.analyses.order_by().aggregate(
-            buy=Count("id", filter=buy),
-            review=Count("id", filter=Q(recommendation="REVIEW")),
-            skip=Count("id", filter=Q(recommendation="SKIP")),
-            expected_profit=Sum(models.F("profit") * models.F("quantity"), filter=buy),
-            capital_required=Sum(models.F("buy_price") * models.F("quantity"), filter=buy),
-        )
+        totals = self.analyses.order_by().aggregate(**decision_aggregates())
+        analyses = {
+            "buy": totals["buy_count"],
+            "review": totals["review_count"],
+            "skip": totals["skip_count"],
+            "expected_profit": totals["expected_profit"],
+            "capital_required": totals["capital_required"],
+        }
         cent = Decimal("0.01")
         for key in ("expected_profit", "capital_required"):
             if analyses[key] is not None:

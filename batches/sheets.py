@@ -86,10 +86,6 @@ class ParsedSheet:
     def invalid_rows(self) -> list[SheetRow]:
         return [r for r in self.rows if r.error]
 
-    @property
-    def merged_rows(self) -> list[SheetRow]:
-        return [r for r in self.rows if r.merged_into is not None]
-
 
 # --------------------------------------------------------------------------------------------
 # Entry points
@@ -143,6 +139,7 @@ def parse_text(
         default_condition=default_condition,
         max_rows=max_rows,
         decimal_comma=delimiter == ";",
+        pasted=True,
     )
     sheet.encoding, sheet.delimiter = "text", delimiter
     return sheet
@@ -285,7 +282,11 @@ def _looks_like_identifier(cell) -> bool:
     return True
 
 
-def _build(table, *, default_condition: str, max_rows: int, decimal_comma: bool) -> ParsedSheet:
+def _build(
+    table, *, default_condition: str, max_rows: int, decimal_comma: bool, pasted: bool = False
+) -> ParsedSheet:
+    """`pasted`: lines typed by hand have no header unless they name one; every line is a
+    book, and a line that is not one gets its own error (not a "no identifier column")."""
     sheet = ParsedSheet()
     columns: dict[str, list[int]] | None = None
     for line, cells in table:
@@ -301,7 +302,7 @@ def _build(table, *, default_condition: str, max_rows: int, decimal_comma: bool)
                     )
                 sheet.columns = {role: str(cells[idx[0]]).strip() for role, idx in columns.items()}
                 continue
-            if _looks_like_identifier(cells[0]):
+            if pasted or _looks_like_identifier(cells[0]):
                 # No header, but the first cell is a book: identifier, cost, qty, condition.
                 columns = {"identifier": [0], "cost": [1], "quantity": [2], "condition": [3]}
                 sheet.columns = {role: f"column {idx[0] + 1}" for role, idx in columns.items()}
@@ -480,6 +481,12 @@ def _apply_duplicate_rule(rows: list[SheetRow]) -> None:
         if earlier is None:
             first[row.identifier.canonical] = row
         elif earlier.cost == row.cost and earlier.condition == row.condition:
+            if earlier.quantity + row.quantity > MAX_QUANTITY:
+                row.reject(
+                    "quantity",
+                    f"merged with line {earlier.line}, the quantity would pass {MAX_QUANTITY:,}",
+                )
+                continue
             earlier.quantity += row.quantity
             row.merged_into = earlier.line
         elif earlier.cost != row.cost:

@@ -42,9 +42,6 @@ class BatchListView(OwnedMixin, ListView):
     template_name = "batches/batch_list.html"
     context_object_name = "batches"
 
-    def get_queryset(self):
-        return super().get_queryset().select_related("config").with_summary()
-
     def get_context_data(self, **kwargs):
         filterset = BatchFilterSet(self.request.GET, queryset=self.get_queryset())
         # A bad filter shows its error and no rows, never an unfiltered list that looks filtered.
@@ -53,6 +50,10 @@ class BatchListView(OwnedMixin, ListView):
         else:
             batches = order_by_terms(filterset.queryset.none(), ["-created_at"])
         page = paginate(self.request, batches)
+        # The summary aggregates only the page's batches (not inside the paginator's COUNT).
+        summaries = Batch.objects.filter(pk__in=[b.pk for b in page.object_list]).with_summary()
+        by_pk = {b.pk: b for b in summaries.select_related("config")}
+        page.object_list = [by_pk[b.pk] for b in page.object_list if b.pk in by_pk]
         return {
             "nav": "batches",
             "filterset": filterset,
@@ -136,6 +137,12 @@ class BatchForm(forms.Form):
         except SheetError as exc:
             message = str(exc)
             self.add_error("file" if upload else "lines", message[:1].upper() + message[1:])
+            return data
+        sheet = data["sheet"]
+        if not upload and not sheet.valid_rows:
+            # Typed lines with no book among them: say why here rather than make an empty batch.
+            reasons = "; ".join(row.error for row in sheet.invalid_rows[:5])
+            self.add_error("lines", f"No line is a book to analyse: {reasons}")
         return data
 
 

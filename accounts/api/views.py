@@ -1,4 +1,3 @@
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
@@ -11,7 +10,7 @@ from accounts.api.serializers import (
     TokenRequestSerializer,
 )
 from accounts.models import ApiToken, BusinessConfig
-from accounts.services import config_set_default
+from accounts.services import config_save
 from arbitragevault.api import ScopedThrottle, UserScopedMixin, UserThrottle
 
 
@@ -24,21 +23,24 @@ class BusinessConfigViewSet(UserScopedMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         return super().get_queryset().order_by("name", "id")
 
-    @transaction.atomic
     def perform_create(self, serializer):
-        config = serializer.save(user=self.request.user, is_default=False)
-        if serializer.validated_data.get("is_default"):
-            config_set_default(config=config)
+        data = serializer.validated_data
+        serializer.instance = config_save(
+            user=self.request.user,
+            name=data["name"],
+            config_data=data.get("config_data", {}),
+            is_default=bool(data.get("is_default")),
+        )
 
-    @transaction.atomic
     def perform_update(self, serializer):
-        make_default = serializer.validated_data.pop("is_default", None)
-        config = serializer.save()
-        if make_default:
-            config_set_default(config=config)
-        elif make_default is False and config.is_default:
-            config.is_default = False
-            config.save(update_fields=["is_default", "updated_at"])
+        data = serializer.validated_data
+        serializer.instance = config_save(
+            user=self.request.user,
+            config=serializer.instance,
+            name=data.get("name"),
+            config_data=data.get("config_data"),
+            is_default=data.get("is_default"),
+        )
 
     @extend_schema(responses={200: dict})
     @action(detail=False, methods=["get"])

@@ -134,8 +134,9 @@ def decide(
 
 
 def money_text(amount: Decimal) -> str:
-    """$1,234.50 / -$1.20; more decimals only when the amount has them."""
-    sign = "-" if amount < _ZERO else ""
+    """$1,234.50 / −$1.20 (a typographic minus, as on the rest of the page); more decimals only
+    when the amount has them."""
+    sign = "\u2212" if amount < _ZERO else ""
     amount = abs(amount).normalize()
     if amount.as_tuple().exponent > -2:
         amount = amount.quantize(_CENT)

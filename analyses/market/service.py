@@ -86,9 +86,6 @@ class FetchResult:
     http_requests: int = 0  # HTTP attempts, retries included
     cache_hits: int = 0
 
-    def get(self, lookup_key: str) -> MarketRecord | None:
-        return self.records.get(lookup_key)
-
     @property
     def is_demo(self) -> bool:
         return self.source == SOURCE_DEMO
@@ -273,11 +270,6 @@ class MarketService:
         )
 
     # --- dashboard and commands -------------------------------------------------------------
-
-    def snapshot_history(self, key: str) -> dict[str, Any] | None:
-        """The chart history (parser.compact_history format) cached for a lookup key or ASIN,
-        whatever its age; None when this source never fetched it."""
-        return MarketProduct.objects.history_for(source=self.source, key=key, domain=self.domain)
 
     def token_status(self) -> TokenEnvelope:
         """Keepa's token balance from the free /token call (raises KeepaError subclasses)."""

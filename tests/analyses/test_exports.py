@@ -116,3 +116,16 @@ def test_a_filter_that_matches_nothing_exports_the_header_alone():
     AnalysisFactory(batch=batch)
     body = b"".join(exports.analyses_csv(batch.analyses.filter(rank_snapshot__lte=-1)))
     assert list(csv.reader(io.StringIO(body.decode("utf-8-sig")))) == [exports.ANALYSIS_COLUMNS]
+
+
+def test_xlsx_survives_the_demo_batch_name_and_control_characters():
+    AnalysisFactory(title="Bad\x07title")
+    spool = exports.xlsx_file(
+        exports.ANALYSIS_COLUMNS,
+        exports.analysis_rows(Analysis.objects.all()),
+        title="Demo: library sale (sample sheet) [2/3]?*",
+    )
+    workbook = load_workbook(spool, read_only=True)
+    assert workbook.sheetnames == ["Demo  library sale (sample shee"]
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert rows[1][exports.ANALYSIS_COLUMNS.index("title")] == "Badtitle"

@@ -46,7 +46,7 @@ def test_ready_answers_503_naming_the_database_when_it_does_not_answer(client, m
     assert body["checks"]["database"] == "error"
     assert len(body["failures"]) == 1
     assert body["failures"][0].startswith("database: OperationalError")
-    assert "Connection refused" in body["failures"][0]
+    assert "Connection refused" not in body["failures"][0]  # driver details stay in the log
 
 
 def _enqueue_db_task(*, waited: timedelta):

@@ -228,3 +228,11 @@ def test_commands_have_help():
     ):
         with pytest.raises(SystemExit):
             call_command(name, "--help", stdout=io.StringIO())
+
+
+def test_export_batch_honours_a_view(sheet, user, capsysbinary):
+    batch = _imported(sheet, user)
+    call_command("export_batch", str(batch.pk), "--filter", "view=velocity")
+    rows = list(csv.DictReader(io.StringIO(capsysbinary.readouterr().out.decode("utf-8-sig"))))
+    velocities = [float(r["velocity_score"]) for r in rows if r["velocity_score"]]
+    assert velocities == sorted(velocities, reverse=True)

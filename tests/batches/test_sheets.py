@@ -271,3 +271,15 @@ def test_json_items_share_the_row_rules():
     assert sheet.rows[2].error == "line 3: cost '-1' must not be negative"
     assert sheet.rows[3].condition == "new" and sheet.rows[3].cost == Decimal("1.25")
     assert sheet.rows[4].error_field == "row"
+
+
+def test_merged_quantities_stay_within_the_limit():
+    text = f"isbn,cost,qty\n{ISBN13},1,60000\n{ISBN10},1,60000\n"
+    first, later = parse_sheet(text.encode()).rows
+    assert first.quantity == 60000 and first.is_valid
+    assert later.error == "line 3: merged with line 2, the quantity would pass 100,000"
+
+
+def test_a_pasted_line_that_is_no_book_gets_its_own_error():
+    (row,) = parse_text("see notes, 2.00").rows
+    assert row.error == "line 1: 'see notes' is not an ISBN, EAN or ASIN"

@@ -151,7 +151,7 @@ def test_the_lookup_form(logged_in_client):
 def test_a_few_identifiers_give_receipts_and_clear_errors(logged_in_client):
     good = isbns(3, start=1000)
     text = "\n".join([good[0], "0-306-40615-2", "not-a-book", good[1]])
-    response = logged_in_client.get(
+    response = logged_in_client.post(
         LOOKUP, {"identifiers": text, "cost": "1.50", "condition": "used"}
     )
     assert response.status_code == 200
@@ -171,22 +171,32 @@ def test_a_few_identifiers_give_receipts_and_clear_errors(logged_in_client):
 
 def test_too_many_identifiers_is_an_error_at_the_field(logged_in_client):
     text = ",".join(isbns(21))
-    response = logged_in_client.get(LOOKUP, {"identifiers": text, "cost": "1", "condition": "used"})
+    response = logged_in_client.post(
+        LOOKUP, {"identifiers": text, "cost": "1", "condition": "used"}
+    )
     [error] = field_errors(parse(response), "identifiers")
     assert error.startswith("21 identifiers: look up at most 20")
 
 
 def test_a_bad_cost_or_someone_elses_config_is_an_error_at_the_field(logged_in_client, other_user):
-    response = logged_in_client.get(
+    response = logged_in_client.post(
         LOOKUP, {"identifiers": "9780134685991", "cost": "-1", "condition": "used"}
     )
     assert field_errors(parse(response), "cost")
     theirs = BusinessConfigFactory(user=other_user)
-    response = logged_in_client.get(
+    response = logged_in_client.post(
         LOOKUP,
         {"identifiers": "9780134685991", "cost": "1", "condition": "used", "config": theirs.pk},
     )
     assert field_errors(parse(response), "config")
+
+
+def test_a_lookup_spends_tokens_so_only_a_post_runs_it(logged_in_client, monkeypatch):
+    from analyses import views
+
+    monkeypatch.setattr(views, "lookup_books", lambda **kw: pytest.fail("no lookup on a GET"))
+    response = logged_in_client.get(LOOKUP, {"identifiers": "9780134685991", "cost": "1"})
+    assert response.status_code == 200  # the empty form, no lookup
 
 
 def test_lookup_uses_the_chosen_configuration(logged_in_client, user):
@@ -194,7 +204,7 @@ def test_lookup_uses_the_chosen_configuration(logged_in_client, user):
         user=user, name="Impossible", config_data={"thresholds": {"min_profit": "9999"}}
     )
     params = {"identifiers": ",".join(isbns(5, start=1000)), "cost": "0.10", "condition": "used"}
-    page = parse(logged_in_client.get(LOOKUP, {**params, "config": strict.pk}))
+    page = parse(logged_in_client.post(LOOKUP, {**params, "config": strict.pk}))
     decisions = {b.text for b in page.find_all(data_testid="decision")}
     assert decisions == {"SKIP"}
 

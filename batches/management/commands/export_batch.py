@@ -5,9 +5,10 @@ from django.core.management.base import BaseCommand, CommandError
 from analyses.exports import (
     ANALYSIS_COLUMNS,
     REJECTED_COLUMNS,
+    ExportError,
     analyses_csv,
+    analyses_for_export,
     analysis_rows,
-    default_export_order,
     iter_csv,
     rejected_rows,
     write_xlsx,
@@ -67,18 +68,13 @@ class Command(BaseCommand):
     def _analyses(self, batch, filters):
         from django.http import QueryDict
 
-        from analyses.filtersets import AnalysisFilterSet
-
         params = QueryDict(mutable=True)
         for item in filters:
             name, sep, value = item.partition("=")
             if not sep:
                 raise CommandError(f"--filter {item}: write it as NAME=VALUE.")
             params.appendlist(name.strip(), value.strip())
-        params.setlist("batch", [str(batch.pk)])
-        filterset = AnalysisFilterSet(params, queryset=batch.analyses.all())
-        if not filterset.is_valid():
-            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items())
-            raise CommandError(f"Invalid filter: {problems}")
-        queryset = filterset.qs
-        return queryset if params.get("ordering") else default_export_order(queryset)
+        try:
+            return analyses_for_export(batch, params)
+        except ExportError as exc:
+            raise CommandError(f"Invalid filter {exc}") from exc

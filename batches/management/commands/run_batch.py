@@ -19,9 +19,9 @@ class Command(BaseCommand):
         if batch.status != BatchStatus.PENDING:
             batch = batch_rerun(batch=batch, enqueue=False)
         batch = run_with_progress(batch, self.stderr, label="Analysing")
-        done = batch.items.exclude(status__in=["PENDING", "INVALID", "MERGED"]).count()
         self.stdout.write(
-            f"Batch {batch.pk}: {batch.status}; {done}/{batch.items_total} books processed; "
+            f"Batch {batch.pk}: {batch.status}; {batch.items_processed}/{batch.items_total} "
+            "books processed; "
             f"{batch.tokens_spent} tokens spent in all."
         )
         if batch.error_message:

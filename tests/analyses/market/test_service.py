@@ -178,17 +178,19 @@ def test_answers_paid_for_are_saved_before_an_auth_error_stops_the_batch(
 def test_history_for_charts_from_the_cache(service):
     book = ids(found_isbn10s(1))
     service.fetch(book, now=PINNED_NOW)
-    history = service.snapshot_history(book[0].lookup_value)
+
+    def history_for(key):
+        return MarketProduct.objects.history_for(source=service.source, key=key)
+
+    history = history_for(book[0].lookup_value)
     assert history["unit"] == "cents"
     assert "SALES" in history["series"]
     assert all(
         a[0] <= b[0]
         for a, b in zip(history["series"]["SALES"], history["series"]["SALES"][1:], strict=False)
     )
-    assert service.snapshot_history("B0NOTHERE1") is None
-    assert service.snapshot_history(book[0].lookup_value) == service.snapshot_history(
-        MarketProduct.objects.get().asin
-    )
+    assert history_for("B0NOTHERE1") is None
+    assert history_for(book[0].lookup_value) == history_for(MarketProduct.objects.get().asin)
 
 
 def test_token_status(service):
