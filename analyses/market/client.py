@@ -231,9 +231,14 @@ class KeepaClient:
             try:
                 resp = self.session.get(url, params=query, timeout=self.timeout)
                 raw = resp.content
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                # requests' messages carry the URL, and so the key: never let it out.
-                kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
+            except requests.RequestException as exc:
+                # requests' messages carry the URL, and so the key: never let them out.
+                if isinstance(exc, requests.Timeout):
+                    kind = "timed out"
+                elif isinstance(exc, requests.ConnectionError):
+                    kind = "connection failed"
+                else:
+                    kind = f"failed: {type(exc).__name__}"
                 failures += 1
                 if failures > self.max_retries:
                     raise KeepaUnavailable(
@@ -242,16 +247,6 @@ class KeepaClient:
                         tokens_consumed=consumed,
                     ) from None
                 waited += self._back_off(failures, f"/{path} {kind}")
-                continue
-            except requests.RequestException as exc:
-                failures += 1
-                if failures > self.max_retries:
-                    raise KeepaUnavailable(
-                        f"Keepa /{path} failed: {type(exc).__name__}",
-                        envelope=last_envelope,
-                        tokens_consumed=consumed,
-                    ) from None
-                waited += self._back_off(failures, f"/{path} {type(exc).__name__}")
                 continue
 
             status = resp.status_code

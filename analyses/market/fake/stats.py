@@ -88,33 +88,6 @@ def value_at(points: list[tuple[int, int]], moment: int) -> int:
     return value
 
 
-def extremes(
-    points: list[tuple[int, int]], start: int, end: int
-) -> tuple[list[int] | None, list[int] | None]:
-    """([t, min], [t, max]) of the values in force during [start, end), ignoring -1.
-
-    A value that was already in force at `start` is reported at time `start`.
-    """
-    lo: list[int] | None = None
-    hi: list[int] | None = None
-    n = len(points)
-    for i in range(n):
-        t, v = points[i]
-        if t >= end:
-            break
-        if v < 0:
-            continue
-        if t < start:
-            if i + 1 < n and points[i + 1][0] <= start:
-                continue
-            t = start
-        if lo is None or v < lo[1]:
-            lo = [t, v]
-        if hi is None or v > hi[1]:
-            hi = [t, v]
-    return lo, hi
-
-
 def out_of_stock_percent(points: list[tuple[int, int]], now: int, days: int) -> int:
     """Share (0-100) of the last `days` days with value -1; -1 when there is no history."""
     return window_stats(points, now, [days])[1][0]
