@@ -542,6 +542,7 @@ def batch_rescore(*, batch_id, chunk_size: int = 2000) -> int:
 def _rescore(batch: Batch, chunk_size: int) -> int:
     from analyses.engine import ItemInput, analyze
     from analyses.engine.snapshot import MarketSnapshot
+    from analyses.market.client import chunked
 
     config = _engine_config(batch.strategy_snapshot)
     # The date of the original run: the same storage season, so only the rules change.
@@ -554,7 +555,7 @@ def _rescore(batch: Batch, chunk_size: int) -> int:
         .iterator(chunk_size=chunk_size)  # one streamed query (a server-side cursor)
     )
     done = 0
-    for chunk in _chunks(rows, chunk_size):
+    for chunk in chunked(rows, chunk_size):
         updates = []
         for pk, cost, condition, quantity, raw in chunk:
             item = ItemInput(cost=cost, condition=condition, quantity=quantity)
@@ -564,17 +565,6 @@ def _rescore(batch: Batch, chunk_size: int) -> int:
             bulk_update(Analysis, updates, fields=RESCORE_FIELDS)
         done += len(updates)
     return done
-
-
-def _chunks(iterable, size: int):
-    chunk = []
-    for row in iterable:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def batch_delete(*, batch: Batch) -> None:

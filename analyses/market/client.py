@@ -364,8 +364,8 @@ class KeepaClient:
         return delay
 
 
-def chunked(values: Iterable[str], size: int = MAX_PER_CALL) -> Iterator[list[str]]:
-    chunk: list[str] = []
+def chunked(values: Iterable, size: int = MAX_PER_CALL) -> Iterator[list]:
+    chunk: list = []
     for value in values:
         chunk.append(value)
         if len(chunk) == size:
